@@ -1,0 +1,51 @@
+# The README's two commands: `make run` and `make test`. Everything else here serves them.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+CHROMIUM ?= /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+# `make run` is for a person trying photosearch on their machine: DEBUG on, plain HTTP on
+# localhost. Production runs with DEBUG off (docker-compose.yml).
+WEB_PORT ?= 8000
+
+.PHONY: run test lint format migrate admin stop-embedded
+
+run: $(VENV)/.installed
+	DEBUG=$${DEBUG:-1} $(PY) manage.py migrate --noinput
+	DEBUG=$${DEBUG:-1} $(PY) manage.py ensure_admin --url http://127.0.0.1:$(WEB_PORT)/admin/
+	@echo "photosearch: http://127.0.0.1:$(WEB_PORT)/ (Ctrl-C stops the web server, the workers and beat)"
+	DEBUG=$${DEBUG:-1} WEB_PORT=$(WEB_PORT) exec $(VENV)/bin/honcho --procfile Procfile start
+
+test: $(VENV)/.installed-dev $(CHROMIUM)
+	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
+	CHROMIUM=$(CHROMIUM) $(VENV)/bin/pytest
+
+lint: $(VENV)/.installed-dev
+	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
+
+format: $(VENV)/.installed-dev
+	$(VENV)/bin/ruff check --fix . && $(VENV)/bin/ruff format .
+
+stop-embedded: $(VENV)/.installed
+	$(PY) manage.py embedded stop
+
+$(VENV)/bin/python:
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+		{ echo "photosearch needs Python 3.11 or newer (found $$($(PYTHON) --version))."; exit 1; }
+	@$(PYTHON) -m venv $(VENV) || \
+		{ echo "Could not create $(VENV): on Debian/Ubuntu, install python3-venv (sudo apt-get install -y python3-venv)."; exit 1; }
+	$(VENV)/bin/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: requirements.txt | $(VENV)/bin/python
+	$(VENV)/bin/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(VENV)/bin/python
+	$(VENV)/bin/pip install --quiet -r requirements-dev.txt
+	touch $(VENV)/.installed $@
+
+# The browser tests drive Debian's Chromium; Playwright's own browser download is never used.
+$(CHROMIUM):
+	$(SUDO) apt-get update -qq
+	$(SUDO) apt-get install -y -qq chromium

@@ -1,0 +1,104 @@
+import re
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core import mail
+from django.urls import reverse
+
+pytestmark = pytest.mark.django_db
+
+PASSWORD = "a-long-and-unusual-passphrase-42"
+
+
+@pytest.fixture
+def user():
+    return get_user_model().objects.create_user("ana", "ana@example.org", PASSWORD)
+
+
+def signup(client, **overrides):
+    data = {"username": "ben", "email": "ben@example.org", "password1": PASSWORD, "password2": PASSWORD}
+    return client.post(reverse("signup"), data | overrides)
+
+
+def test_it_signs_up_and_logs_the_new_user_in(client):
+    response = signup(client)
+    assert response.status_code == 302
+    assert response.url == reverse("home")
+    assert client.get(reverse("home")).context["user"].username == "ben"
+
+
+def test_it_refuses_a_sign_up_with_an_e_mail_already_in_use(client, user):
+    response = signup(client, email="ANA@example.org")
+    assert response.status_code == 200
+    assert "An account already uses this e-mail address." in response.context["form"].errors["email"]
+    assert not get_user_model().objects.filter(username="ben").exists()
+
+
+def test_it_refuses_a_weak_password_with_a_message(client):
+    response = signup(client, password1="12345678", password2="12345678")
+    assert response.status_code == 200
+    assert "This password is too common." in response.context["form"].errors["password2"]
+
+
+def test_it_logs_in(client, user):
+    response = client.post(reverse("login"), {"username": "ana", "password": PASSWORD})
+    assert response.status_code == 302
+    assert client.get(reverse("home")).status_code == 200
+
+
+def test_it_says_so_when_the_password_is_wrong(client, user):
+    response = client.post(reverse("login"), {"username": "ana", "password": "wrong"})
+    assert response.status_code == 200
+    assert "Please enter a correct username and password" in response.content.decode()
+
+
+def test_it_logs_out_on_post(client, user):
+    client.force_login(user)
+    assert client.post(reverse("logout")).status_code == 302
+    assert client.get(reverse("home")).status_code == 302
+
+
+def test_it_sends_anonymous_visitors_to_the_login_page(client):
+    response = client.get(reverse("home"))
+    assert response.status_code == 302
+    assert response.url == f"{reverse('login')}?next=/"
+
+
+@pytest.mark.parametrize("name", ["login", "signup", "password_reset"])
+def test_the_pages_to_get_in_are_open_to_anonymous_visitors(client, name):
+    assert client.get(reverse(name)).status_code == 200
+
+
+def test_it_changes_the_password(client, user):
+    client.force_login(user)
+    response = client.post(
+        reverse("password_change"),
+        {
+            "old_password": PASSWORD,
+            "new_password1": "another-long-passphrase-7",
+            "new_password2": "another-long-passphrase-7",
+        },
+    )
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert user.check_password("another-long-passphrase-7")
+
+
+def test_it_resets_a_forgotten_password_by_e_mail(client, user):
+    client.post(reverse("password_reset"), {"email": "ana@example.org"})
+    assert len(mail.outbox) == 1
+    link = re.search(r"https?://[^/]+(/accounts/reset/\S+)", mail.outbox[0].body).group(1)
+    form_page = client.get(link, follow=True)
+    response = client.post(
+        form_page.redirect_chain[-1][0],
+        {"new_password1": "brand-new-passphrase-99", "new_password2": "brand-new-passphrase-99"},
+    )
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert user.check_password("brand-new-passphrase-99")
+
+
+def test_a_reset_for_an_unknown_address_reveals_nothing(client):
+    response = client.post(reverse("password_reset"), {"email": "nobody@example.org"})
+    assert response.status_code == 302
+    assert mail.outbox == []

@@ -1,0 +1,65 @@
+"""Fixtures shared by every test: real PostgreSQL, Redis, Celery workers and Chromium."""
+
+import os
+from pathlib import Path
+
+import pytest
+from celery.contrib.testing.worker import start_worker
+
+from photosearch.celery import app as celery_app
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path):
+    """Every test writes its files in a folder of its own, removed with it."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture
+def celery_worker(transactional_db):
+    """A real Celery worker, in a thread of this process, consuming both queues through Redis.
+
+    It sees only committed rows, hence the transactional database.
+    """
+    celery_app.control.purge()  # messages left behind by an interrupted earlier run
+    with start_worker(
+        celery_app, pool="solo", perform_ping_check=False, queues=["scrape", "ml"], hostname="tests@photosearch"
+    ) as worker:
+        yield worker
+
+
+@pytest.fixture(scope="session")
+def chromium_path():
+    path = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
+    if not path.exists():
+        pytest.fail(f"No Chromium at {path}: `make test` installs Debian's (apt-get install chromium).")
+    return path
+
+
+@pytest.fixture(scope="module")
+def browser(chromium_path):
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API keeps an event loop running in this thread while it is open; the ORM
+    # calls the tests make meanwhile are plain synchronous ones, which Django cannot tell on its
+    # own. Module scope: the loop and this switch end with the browser tests' module.
+    with pytest.MonkeyPatch.context() as patch, sync_playwright() as playwright:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        browser = playwright.chromium.launch(
+            executable_path=str(chromium_path),
+            headless=True,
+            # The closed network refuses Chromium's background connections; these keep it quiet.
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    context = browser.new_context(base_url=live_server.url)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()

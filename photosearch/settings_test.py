@@ -1,0 +1,17 @@
+"""Settings for the test suite: the app's own, on the same embedded servers, in separate places.
+
+Tests use their own Redis database (15) so that a test run never touches the queues of an app
+running beside it; pytest-django makes its own test_photosearch database.
+"""
+
+import os
+
+os.environ.setdefault("REDIS_DB", "15")
+# Import-time switches for plain HTTP on localhost (no HTTPS redirect, no Secure cookies) and
+# unhashed static files; Django still runs every test with DEBUG = False.
+os.environ.setdefault("DEBUG", "1")
+
+from photosearch.settings import *  # noqa: F403
+
+# Hashing passwords slowly is a production virtue and a test-suite cost.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

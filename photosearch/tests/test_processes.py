@@ -1,0 +1,80 @@
+"""What whole processes do: settings from the environment, the web process at rest, deploy checks."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_python(code: str, **env) -> subprocess.CompletedProcess:
+    # Start from this process's environment minus what the test settings put there.
+    base = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "REDIS_DB", "DJANGO_SETTINGS_MODULE"}}
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env=base | {"DJANGO_SETTINGS_MODULE": "photosearch.settings"} | env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_the_web_process_serves_a_page_without_loading_any_ml_library():
+    result = run_python(
+        "import sys\n"
+        "from photosearch.wsgi import application\n"
+        "from django.test import Client\n"
+        "assert Client().get('/accounts/login/', HTTP_HOST='localhost').status_code == 200\n"
+        "print(sorted(name for name in ('torch', 'transformers') if name in sys.modules))",
+        DEBUG="1",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("DEBUG", "maybe", "DEBUG='maybe' is not a boolean"),
+        ("INDEX_BATCH_SIZE", "eight", "INDEX_BATCH_SIZE='eight' is not an integer"),
+        ("SECRET_KEY", "short", "SECRET_KEY must be at least 50 characters long"),
+        ("DATABASE_URL", "mysql://db/photosearch", "DATABASE_URL must point to PostgreSQL"),
+        ("REDIS_URL", "http://localhost", "REDIS_URL must start with redis://"),
+        ("ML_DEVICE", "tpu", "ML_DEVICE='tpu' must be one of: auto, cpu, cuda, mps"),
+    ],
+)
+def test_a_bad_setting_stops_the_process_with_a_message_naming_it(variable, value, message):
+    result = run_python("import django; django.setup()", **{variable: value})
+    assert result.returncode != 0
+    assert message in result.stderr
+
+
+def test_production_mode_passes_the_deploy_checks_with_a_real_secret():
+    result = run_python(
+        "import sys; from django.core.management import execute_from_command_line;"
+        "execute_from_command_line(['manage.py', 'check', '--deploy', '--fail-level', 'WARNING'])",
+        DEBUG="0",
+        SECRET_KEY="k3y-" + "x7Qz!pL9#vR2@mN5$" * 4,
+        ALLOWED_HOSTS="photos.example.org",
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+def test_the_embedded_servers_outlive_the_processes_that_use_them():
+    if os.environ.get("DATABASE_URL") or os.environ.get("REDIS_URL"):
+        pytest.skip("this run uses configured servers, not the embedded ones")
+    pid_file = Path(settings.DATABASES["default"]["HOST"]) / "postmaster.pid"
+    postgres_pid = pid_file.read_text().split()[0]
+    result = run_python("import django; django.setup(); from django.core.cache import cache; cache.set('k', 1)")
+    assert result.returncode == 0, result.stderr
+    # The same server still runs after that process has come and gone, and still answers.
+    assert pid_file.read_text().split()[0] == postgres_pid
+    from photosearch import health
+
+    assert health.redis_answers()

@@ -1,0 +1,264 @@
+"""Instagram profiles, the users who track them, their posts and photos, and the jobs that fill them."""
+
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+from pgvector.django import HalfVectorField, HnswIndex
+
+# Instagram's own rule for usernames: 1 to 30 letters, digits, periods and underscores.
+validate_instagram_username = RegexValidator(
+    r"\A[A-Za-z0-9._]{1,30}\Z",
+    "An Instagram username has 1 to 30 characters: letters, digits, periods and underscores.",
+)
+
+
+class InstagramProfile(models.Model):
+    class Status(models.TextChoices):
+        NEW = "new", "Not synced yet"
+        SYNCING = "syncing", "Syncing"
+        READY = "ready", "Up to date"
+        FAILED = "failed", "Failed"
+
+    # Stored lower-cased (Instagram ignores case); the constraint below also holds for raw SQL writes.
+    username = models.CharField(max_length=30, validators=[validate_instagram_username])
+    instagram_id = models.CharField(max_length=32, blank=True, help_text="Instagram's numeric user id.")
+    full_name = models.CharField(max_length=150, blank=True)
+    biography = models.TextField(blank=True)
+    is_private = models.BooleanField(default=False)
+    post_count = models.PositiveIntegerField(null=True, blank=True)
+    profile_picture = models.ImageField(upload_to="profiles/", blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.NEW)
+    status_message = models.CharField(max_length=500, blank=True)
+    last_synced_at = models.DateTimeField(null=True, blank=True)
+    # Where an interrupted sync resumes: instaloader's frozen post iterator, as JSON.
+    sync_cursor = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    trackers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, through="Tracking", related_name="tracked_profiles", blank=True
+    )
+
+    class Meta:
+        ordering = ["username"]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("username"),
+                name="profile_username_unique_ci",
+                violation_error_message="This Instagram profile is already stored.",
+            ),
+            models.UniqueConstraint(
+                fields=["instagram_id"], condition=~models.Q(instagram_id=""), name="profile_instagram_id_unique"
+            ),
+        ]
+
+    def __str__(self):
+        return f"@{self.username}"
+
+    def save(self, *args, **kwargs):
+        self.username = self.username.lower()
+        super().save(*args, **kwargs)
+
+    @property
+    def url(self) -> str:
+        """The profile's page on Instagram."""
+        return f"https://www.instagram.com/{self.username}/"
+
+
+class Tracking(models.Model):
+    """A user follows a profile in photosearch: its photos are in that user's searches."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="trackings")
+    profile = models.ForeignKey(InstagramProfile, on_delete=models.CASCADE, related_name="trackings")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "profile"], name="tracking_unique_user_profile")]
+
+    def __str__(self):
+        return f"{self.user} tracks {self.profile}"
+
+
+class Post(models.Model):
+    class Kind(models.TextChoices):
+        IMAGE = "image", "Image"
+        CAROUSEL = "carousel", "Carousel"
+        VIDEO = "video", "Video"
+
+    profile = models.ForeignKey(InstagramProfile, on_delete=models.CASCADE, related_name="posts")
+    shortcode = models.CharField(max_length=64, unique=True)
+    media_id = models.CharField(max_length=40, blank=True, help_text="Instagram's numeric media id.")
+    taken_at = models.DateTimeField()
+    caption = models.TextField(blank=True)
+    hashtags = ArrayField(models.CharField(max_length=200), default=list, blank=True)
+    mentions = ArrayField(models.CharField(max_length=30), default=list, blank=True)
+    location_name = models.CharField(max_length=255, blank=True)
+    likes = models.PositiveIntegerField(null=True, blank=True, help_text="Empty where Instagram hides it.")
+    comments = models.PositiveIntegerField(null=True, blank=True)
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.IMAGE)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-taken_at"]
+        indexes = [models.Index(fields=["profile", "-taken_at"], name="post_profile_taken_at")]
+
+    def __str__(self):
+        return self.shortcode
+
+    @property
+    def permalink(self) -> str:
+        """The post on Instagram; /p/ serves images, carousels and reels alike."""
+        return f"https://www.instagram.com/p/{self.shortcode}/"
+
+
+def photo_upload_to(photo: "Photo", filename: str) -> str:
+    # Grouped by profile, named after the post, so a folder of files still makes sense to a person.
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "jpg"
+    return f"photos/{photo.post.profile.username}/{photo.post.shortcode}_{photo.position}.{extension}"
+
+
+class Photo(models.Model):
+    """One image of a post: the post's image, a carousel slide, or a video's thumbnail."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="photos")
+    position = models.PositiveSmallIntegerField(default=1, help_text="1 for the first image of the post.")
+    image = models.ImageField(upload_to=photo_upload_to, width_field="width", height_field="height")
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    sha256 = models.CharField(max_length=64, db_index=True)
+    perceptual_hash = models.CharField(max_length=16, blank=True)
+    alt_text = models.TextField(blank=True, help_text="Instagram's accessibility caption.")
+    description = models.TextField(blank=True, help_text="Written by the describer model.")
+    description_model = models.CharField(max_length=200, blank=True)
+    image_embedding = HalfVectorField(dimensions=settings.IMAGE_TEXT_DIMENSIONS, null=True, blank=True)
+    image_embedding_model = models.CharField(max_length=200, blank=True)
+    text_embedding = HalfVectorField(dimensions=settings.TEXT_DIMENSIONS, null=True, blank=True)
+    text_embedding_model = models.CharField(max_length=200, blank=True)
+    indexed_at = models.DateTimeField(null=True, blank=True)
+    index_error = models.TextField(blank=True)
+    # Written by the database (triggers in migration 0002) from this photo's text and its post's.
+    search_vector = SearchVectorField(null=True, editable=False)
+
+    class Meta:
+        ordering = ["post", "position"]
+        constraints = [models.UniqueConstraint(fields=["post", "position"], name="photo_unique_post_position")]
+        indexes = [
+            # Half-precision vectors: half the memory of float32, with no measurable loss of recall.
+            HnswIndex(
+                name="photo_image_embedding_hnsw",
+                fields=["image_embedding"],
+                m=16,
+                ef_construction=64,
+                opclasses=["halfvec_cosine_ops"],
+            ),
+            HnswIndex(
+                name="photo_text_embedding_hnsw",
+                fields=["text_embedding"],
+                m=16,
+                ef_construction=64,
+                opclasses=["halfvec_cosine_ops"],
+            ),
+            GinIndex(fields=["search_vector"], name="photo_search_vector_gin"),
+        ]
+
+    def __str__(self):
+        return f"{self.post.shortcode} #{self.position}"
+
+
+class Job(models.Model):
+    """A unit of background work, written by the task that does it: what users and admins watch."""
+
+    class Kind(models.TextChoices):
+        SYNC = "sync", "Sync from Instagram"
+        IMPORT = "import", "Import an instaloader folder"
+        INDEX = "index", "Index photos"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        WAITING = "waiting", "Waiting"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    ACTIVE = (Status.QUEUED, Status.RUNNING, Status.WAITING)
+
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    profile = models.ForeignKey(InstagramProfile, on_delete=models.CASCADE, related_name="jobs", null=True, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, related_name="jobs", null=True, blank=True
+    )
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    progress_done = models.PositiveIntegerField(default=0)
+    progress_total = models.PositiveIntegerField(null=True, blank=True)
+    message = models.CharField(max_length=500, blank=True, help_text="What users see, in plain words.")
+    error = models.TextField(blank=True, help_text="Technical detail (a traceback) for staff only.")
+    wait_until = models.DateTimeField(null=True, blank=True, help_text="While waiting: when the job goes on.")
+    celery_task_id = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["status", "kind"], name="job_status_kind"),
+            models.Index(fields=["profile", "-created_at"], name="job_profile_created_at"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} #{self.pk} ({self.status})"
+
+    # Every change of status below is one conditional UPDATE, so two workers (or a worker and an
+    # admin clicking cancel) can never both win: the caller learns whether its change happened.
+
+    def _transition(self, allowed_from, **changes) -> bool:
+        changes["updated_at"] = timezone.now()
+        won = Job.objects.filter(pk=self.pk, status__in=allowed_from).update(**changes) == 1
+        self.refresh_from_db()
+        return won
+
+    def claim(self, celery_task_id: str = "") -> bool:
+        """Mark the job running for this worker; False if it is already running, finished or cancelled."""
+        return self._transition(
+            [self.Status.QUEUED, self.Status.WAITING],
+            status=self.Status.RUNNING,
+            started_at=self.started_at or timezone.now(),
+            wait_until=None,
+            celery_task_id=celery_task_id or self.celery_task_id,
+        )
+
+    def report_progress(self, done: int, total: int | None = None) -> bool:
+        """Record progress; False once the job has been cancelled, which the worker takes as its cue to stop."""
+        changes = {"progress_done": done}
+        if total is not None:
+            changes["progress_total"] = total
+        return self._transition([self.Status.RUNNING], **changes)
+
+    def wait(self, until, message: str) -> bool:
+        """Park a running job until a given time (Instagram asked us to slow down)."""
+        return self._transition([self.Status.RUNNING], status=self.Status.WAITING, wait_until=until, message=message)
+
+    def finish(self, message: str = "") -> bool:
+        return self._transition(
+            [self.Status.RUNNING], status=self.Status.DONE, message=message, finished_at=timezone.now()
+        )
+
+    def fail(self, message: str, error: str = "") -> bool:
+        return self._transition(
+            self.ACTIVE, status=self.Status.FAILED, message=message, error=error, finished_at=timezone.now()
+        )
+
+    def cancel(self) -> bool:
+        """Cancel a queued, waiting or running job; a running one stops at its next progress report."""
+        return self._transition(
+            self.ACTIVE, status=self.Status.CANCELLED, message="Cancelled.", finished_at=timezone.now()
+        )
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in self.ACTIVE

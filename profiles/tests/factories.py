@@ -1,0 +1,34 @@
+"""Small builders for rows the tests need; real rows in the real database, no mocks."""
+
+import hashlib
+import io
+from datetime import UTC, datetime
+
+from django.core.files.base import ContentFile
+from PIL import Image
+
+from profiles.models import InstagramProfile, Photo, Post
+
+
+def make_profile(username="natgeotravel", **fields) -> InstagramProfile:
+    return InstagramProfile.objects.create(username=username, **fields)
+
+
+def make_post(profile=None, shortcode="C1a2b3c4d5e", **fields) -> Post:
+    fields.setdefault("taken_at", datetime(2024, 6, 1, 18, 30, tzinfo=UTC))
+    return Post.objects.create(profile=profile or make_profile(), shortcode=shortcode, **fields)
+
+
+def jpeg_bytes(color=(200, 30, 30), size=(64, 48)) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", size, color).save(buffer, format="JPEG")
+    return buffer.getvalue()
+
+
+def make_photo(post=None, position=1, **fields) -> Photo:
+    data = jpeg_bytes()
+    photo = Photo(post=post or make_post(), position=position, sha256=hashlib.sha256(data).hexdigest(), **fields)
+    # A named ContentFile: Django reads width and height only from a file that has a name.
+    photo.image.save("original.jpg", ContentFile(data, name="original.jpg"), save=False)
+    photo.save()
+    return photo
