@@ -5,6 +5,7 @@ started in DATA_DIR and shared by every process. DEBUG is off unless asked for: 
 default, and its security settings are on unless turned off one by one.
 """
 
+import os
 import secrets
 from pathlib import Path
 
@@ -232,6 +233,11 @@ TEXT_MODEL = env_str("TEXT_MODEL", "intfloat/multilingual-e5-small")
 # The vector columns are made with these sizes: they must match the models' output sizes.
 IMAGE_TEXT_DIMENSIONS = env_int("IMAGE_TEXT_DIMENSIONS", 768, minimum=1, maximum=4000)
 TEXT_DIMENSIONS = env_int("TEXT_DIMENSIONS", 384, minimum=1, maximum=4000)
+# The text embedder's prefixes; unset means the model family's own ("query: "/"passage: " for E5).
+TEXT_QUERY_PREFIX = os.environ.get("TEXT_QUERY_PREFIX")
+TEXT_PASSAGE_PREFIX = os.environ.get("TEXT_PASSAGE_PREFIX")
 ML_DEVICE = env_choice("ML_DEVICE", "auto", ("auto", "cpu", "cuda", "mps"))
 ML_DTYPE = env_choice("ML_DTYPE", "auto", ("auto", "fp32", "bf16"))
 INDEX_BATCH_SIZE = env_int("INDEX_BATCH_SIZE", 8, minimum=1, maximum=256)
+ML_THREADS = env_int("ML_THREADS", 0, minimum=0)  # 0: the CPUs this process may use
+DESCRIPTION_MAX_TOKENS = env_int("DESCRIPTION_MAX_TOKENS", 30, minimum=5, maximum=200)

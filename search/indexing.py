@@ -1,0 +1,221 @@
+"""Understand photos: describe them, embed their image and their text, and store it all.
+
+`photos_index` takes one batch of photo ids (an ml task's worth): it decodes each image once,
+runs each model once on the whole batch, and writes every result in one transaction. A photo
+whose image cannot be decoded fails alone, with its reason; a photo already indexed by the
+configured models is skipped. Running it twice on the same ids does the work once.
+"""
+
+import logging
+import re
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from profiles.models import Job, Photo
+from search.imaging import ImageRejected, load_for_models
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class IndexResult:
+    indexed: list[int] = field(default_factory=list)
+    failed: dict[int, str] = field(default_factory=dict)
+    skipped: list[int] = field(default_factory=list)
+    # Seconds spent in each stage: decode, image_embedding, description, text_embedding, database.
+    stages: dict[str, float] = field(default_factory=lambda: defaultdict(float))
+
+
+def current_models() -> dict[str, str]:
+    return {
+        "image_embedding_model": settings.IMAGE_TEXT_MODEL,
+        "description_model": settings.DESCRIPTION_MODEL,
+        "text_embedding_model": settings.TEXT_MODEL,
+    }
+
+
+def photos_up_to_date() -> Q:
+    """Photos whose every output comes from the configured models, or that failed for good."""
+    return Q(**current_models()) | ~Q(index_error="")
+
+
+def photos_index(*, photo_ids: list[int]) -> IndexResult:
+    """Index one batch of photos with the configured models; see the module's docstring."""
+    from search.ml import registry  # torch is imported by the ml worker only, on its first batch
+
+    result = IndexResult()
+    models = current_models()
+    photos = Photo.objects.filter(pk__in=photo_ids)
+    result.skipped = list(photos.filter(photos_up_to_date()).values_list("pk", flat=True))
+    pending = list(photos.exclude(pk__in=result.skipped).select_related("post").order_by("pk"))
+    if not pending:
+        return result
+
+    needs_image = [p for p in pending if p.image_embedding_model != models["image_embedding_model"]]
+    needs_description = [p for p in pending if p.description_model != models["description_model"]]
+
+    started = time.perf_counter()
+    decoded = {}
+    for photo in {p.pk: p for p in needs_image + needs_description}.values():
+        try:
+            with photo.image.open("rb") as file:
+                decoded[photo.pk] = load_for_models(file)
+        except (ImageRejected, OSError) as exc:  # OSError: the file is gone from storage
+            result.failed[photo.pk] = str(exc) if isinstance(exc, ImageRejected) else f"image file unreadable ({exc})"
+    result.stages["decode"] += time.perf_counter() - started
+    pending = [p for p in pending if p.pk not in result.failed]
+    if not pending:
+        _save(pending, result)
+        return result
+
+    # Load every model before writing anything: a missing one fails the job, not half the photos.
+    image_text = registry.get("image_text") if needs_image else None
+    describer = registry.get("describer") if needs_description else None
+    text_embedder = registry.get("text")
+
+    with _stage(result, "image_embedding"):
+        batch = [p for p in needs_image if p.pk in decoded]
+        if batch:
+            for photo, vector in zip(batch, image_text.embed_images([decoded[p.pk] for p in batch]), strict=True):
+                photo.image_embedding, photo.image_embedding_model = vector, image_text.name
+
+    with _stage(result, "description"):
+        batch = [p for p in needs_description if p.pk in decoded]
+        if batch:
+            for photo, text in zip(batch, describer.describe([decoded[p.pk] for p in batch]), strict=True):
+                photo.description, photo.description_model = text, describer.name
+                photo.text_embedding_model = ""  # its text changed: embed it again below
+
+    with _stage(result, "text_embedding"):
+        batch = [p for p in pending if p.text_embedding_model != models["text_embedding_model"]]
+        if batch:
+            for photo, vector in zip(batch, text_embedder.embed_passages([photo_text(p) for p in batch]), strict=True):
+                photo.text_embedding, photo.text_embedding_model = vector, text_embedder.name
+
+    _save(pending, result)
+    log.info(
+        "Indexed %d photos (%d failed, %d skipped) in %s",
+        len(result.indexed),
+        len(result.failed),
+        len(result.skipped),
+        ", ".join(f"{stage} {seconds:.2f}s" for stage, seconds in result.stages.items()),
+    )
+    return result
+
+
+def _save(indexed: list[Photo], result: IndexResult) -> None:
+    """Write a batch's outputs and failures together: all of them or, on any error, none."""
+    with _stage(result, "database"), transaction.atomic():
+        now = timezone.now()
+        for photo in indexed:
+            photo.indexed_at, photo.index_error = now, ""
+        Photo.objects.bulk_update(
+            indexed,
+            [
+                "image_embedding", "image_embedding_model", "description", "description_model",
+                "text_embedding", "text_embedding_model", "indexed_at", "index_error",
+            ],
+        )  # fmt: skip
+        for photo_id, reason in result.failed.items():
+            Photo.objects.filter(pk=photo_id).update(index_error=reason[:1000], indexed_at=None)
+    result.indexed = [photo.pk for photo in indexed]
+
+
+class _stage:
+    """Adds the time spent in a `with` block to one stage of an IndexResult."""
+
+    def __init__(self, result: IndexResult, name: str):
+        self.result, self.name = result, name
+
+    def __enter__(self):
+        self.started = time.perf_counter()
+
+    def __exit__(self, *exc):
+        self.result.stages[self.name] += time.perf_counter() - self.started
+
+
+_HASHTAG = re.compile(r"#(\w+)")
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+
+
+def _tag_words(tag: str) -> str:
+    # "RedBoat_sunset" -> "Red Boat sunset": a tag reads as the words it is made of.
+    return _CAMEL.sub(" ", tag.replace("_", " "))
+
+
+def photo_text(photo: Photo) -> str:
+    """The text of a photo that the text embedder reads: what it shows, then what its post says."""
+    post = photo.post
+    parts = [
+        photo.description,
+        photo.alt_text,
+        _HASHTAG.sub(lambda match: _tag_words(match.group(1)), post.caption),
+        # Tags Instagram lists but the caption does not show (in a first comment, say).
+        " ".join(_tag_words(tag) for tag in post.hashtags if f"#{tag}" not in post.caption),
+        post.location_name,
+    ]
+    return ". ".join(part.strip() for part in parts if part and part.strip())
+
+
+def photos_in_scope(job: Job) -> QuerySet[Photo]:
+    """The photos an index job covers: its profile's, or every photo for a job without a profile."""
+    photos = Photo.objects.all()
+    return photos.filter(post__profile=job.profile_id) if job.profile_id else photos
+
+
+def job_report_index_progress(*, job: Job) -> None:
+    """Progress as photos up to date out of photos in scope: the same answer however often it is asked."""
+    scope = photos_in_scope(job)
+    total = scope.count()
+    done = scope.filter(photos_up_to_date()).count()
+    if not job.report_progress(done, total) or done < total:
+        return
+    failed = scope.exclude(index_error="").count()
+    job.finish(f"{done - failed} photos indexed" + (f", {failed} could not be read" if failed else "") + ".")
+
+
+def photos_enqueue(*, photo_ids: list[int], job: Job | None = None) -> int:
+    """Queue photos for indexing on the ml queue in batches of INDEX_BATCH_SIZE, once the transaction commits."""
+    from search.tasks import index_photos
+
+    size = settings.INDEX_BATCH_SIZE
+    batches = [photo_ids[start : start + size] for start in range(0, len(photo_ids), size)]
+    for batch in batches:
+        index_photos.delay_on_commit(batch, job.pk if job else None)
+    return len(batches)
+
+
+ROLE_FIELDS = {
+    "image_text": ["image_embedding_model"],
+    # A new description changes the photo's text, so its text vector is redone too.
+    "describer": ["description_model", "text_embedding_model"],
+    "text": ["text_embedding_model"],
+}
+
+
+def photos_reindex(*, roles: list[str], force: bool = False, requested_by=None) -> Job | None:
+    """Queue every photo that the configured models have not indexed (with force: every photo, for these roles).
+
+    Old outputs stay readable until replaced; searches only compare vectors of the configured
+    models, so nothing is ever mixed meanwhile. Photos that failed are tried again.
+    """
+    from search import schema
+
+    schema.resize_columns()
+    with transaction.atomic():
+        photos = Photo.objects.all()
+        if force:
+            photos.update(**{name: "" for role in roles for name in ROLE_FIELDS[role]})
+        photos.exclude(index_error="").update(index_error="")
+        stale = list(photos.exclude(photos_up_to_date()).order_by("pk").values_list("pk", flat=True))
+        if not stale:
+            return None
+        job = Job.objects.create(kind=Job.Kind.INDEX, requested_by=requested_by, progress_total=len(stale))
+        photos_enqueue(photo_ids=stale, job=job)
+    return job

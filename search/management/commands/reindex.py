@@ -1,0 +1,25 @@
+from django.core.management.base import BaseCommand
+
+from search.indexing import photos_reindex
+from search.ml.errors import ROLE_NAMES
+
+
+class Command(BaseCommand):
+    help = "Index again every photo that the configured models have not indexed (after a change of model)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--role", choices=list(ROLE_NAMES), action="append", help="Only this role (repeatable).")
+        parser.add_argument("--force", action="store_true", help="Redo these roles even where the model is the same.")
+
+    def handle(self, *args, role, force, **options):
+        from search import schema
+
+        for column, (old, new) in schema.columns_to_resize().items():
+            self.stdout.write(f"{column}: vectors of {old} dimensions are dropped, the column now takes {new}.")
+        job = photos_reindex(roles=role or list(ROLE_NAMES), force=force)
+        if job is None:
+            self.stdout.write("Every photo is indexed by the configured models: nothing to do.")
+        else:
+            self.stdout.write(
+                f"Queued {job.progress_total} photos for indexing (job #{job.pk}); the ml worker does the rest."
+            )

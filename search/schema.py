@@ -1,0 +1,50 @@
+"""Keep the vector columns the size of the configured models' vectors.
+
+Migrations create the columns with IMAGE_TEXT_DIMENSIONS and TEXT_DIMENSIONS. When a new model
+has vectors of another size, the column (and its HNSW index) is remade at the new size: the old
+vectors could never be compared with the new ones anyway, so they are dropped, never mixed.
+"""
+
+from django.conf import settings
+from django.db import connection, transaction
+
+COLUMNS = {
+    # column: (its model-name column, its HNSW index, the setting holding its size)
+    "image_embedding": ("image_embedding_model", "photo_image_embedding_hnsw", "IMAGE_TEXT_DIMENSIONS"),
+    "text_embedding": ("text_embedding_model", "photo_text_embedding_hnsw", "TEXT_DIMENSIONS"),
+}
+
+
+def column_dimensions() -> dict[str, int]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT attname, atttypmod FROM pg_attribute WHERE attrelid = 'profiles_photo'::regclass "
+            "AND attname = ANY(%s)",
+            [list(COLUMNS)],
+        )
+        return dict(cursor.fetchall())
+
+
+def columns_to_resize() -> dict[str, tuple[int, int]]:
+    """{column: (size in the database, configured size)} for each column that differs."""
+    stored = column_dimensions()
+    wanted = {column: getattr(settings, setting) for column, (_, _, setting) in COLUMNS.items()}
+    return {column: (stored[column], wanted[column]) for column in COLUMNS if stored[column] != wanted[column]}
+
+
+def resize_columns() -> dict[str, tuple[int, int]]:
+    """Remake each vector column whose size differs from its setting; returns what it changed."""
+    changes = columns_to_resize()
+    with transaction.atomic(), connection.cursor() as cursor:
+        for column, (_, size) in changes.items():
+            model_column, index, _ = COLUMNS[column]
+            cursor.execute(f"DROP INDEX IF EXISTS {index}")
+            cursor.execute(f"UPDATE profiles_photo SET {model_column} = ''")
+            # The UPDATE queues deferred foreign-key checks, and ALTER TABLE refuses to run while any wait.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute(f"ALTER TABLE profiles_photo ALTER COLUMN {column} TYPE halfvec({int(size)}) USING NULL")
+            cursor.execute(
+                f"CREATE INDEX {index} ON profiles_photo USING hnsw ({column} halfvec_cosine_ops) "
+                "WITH (m = 16, ef_construction = 64)"
+            )
+    return changes

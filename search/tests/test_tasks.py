@@ -1,0 +1,60 @@
+"""The ml queue end to end: a real Celery worker, through Redis, on committed rows."""
+
+import pytest
+from django.core.files.base import ContentFile
+
+from profiles.models import Job, Photo
+from profiles.tests.factories import make_photo, make_post, make_profile
+from search.indexing import photos_enqueue
+from search.tasks import index_photos
+from search.tests.conftest import wait_for
+
+
+@pytest.fixture
+def profile_photos(transactional_db):
+    post = make_post(profile=make_profile("sailor"))
+    return [make_photo(post=post, position=position) for position in range(1, 6)]
+
+
+def test_an_index_job_runs_through_its_batches_on_a_real_worker(celery_worker, profile_photos, settings):
+    settings.INDEX_BATCH_SIZE = 2
+    job = Job.objects.create(kind=Job.Kind.INDEX, profile=profile_photos[0].post.profile)
+    assert photos_enqueue(photo_ids=[p.pk for p in profile_photos], job=job) == 3
+    job = wait_for(job)
+    assert (job.status, job.progress_done, job.progress_total) == (Job.Status.DONE, 5, 5)
+    assert job.message == "5 photos indexed."
+    assert Photo.objects.filter(indexed_at__isnull=False).count() == 5
+
+
+def test_a_job_with_a_corrupt_image_finishes_with_that_photo_failed(celery_worker, profile_photos):
+    profile_photos[2].image.save("bad.jpg", ContentFile(b"GIF89a truncated", name="bad.jpg"))
+    job = Job.objects.create(kind=Job.Kind.INDEX, profile=profile_photos[0].post.profile)
+    photos_enqueue(photo_ids=[p.pk for p in profile_photos], job=job)
+    job = wait_for(job)
+    assert job.status == Job.Status.DONE
+    assert job.message == "4 photos indexed, 1 could not be read."
+    assert list(Photo.objects.exclude(index_error="").values_list("pk", flat=True)) == [profile_photos[2].pk]
+
+
+def test_a_missing_model_ends_the_job_with_a_message_naming_it_and_the_fix(celery_worker, profile_photos, settings):
+    settings.DESCRIPTION_MODEL = "Salesforce/not-downloaded-here"
+    job = Job.objects.create(kind=Job.Kind.INDEX)
+    photos_enqueue(photo_ids=[p.pk for p in profile_photos], job=job)
+    job = wait_for(job)
+    assert job.status == Job.Status.FAILED
+    assert "'Salesforce/not-downloaded-here'" in job.message
+    assert "python manage.py download_models" in job.message
+    assert not Photo.objects.filter(indexed_at__isnull=False).exists()
+
+
+def test_a_cancelled_job_leaves_its_photos_alone(transactional_db, profile_photos):
+    job = Job.objects.create(kind=Job.Kind.INDEX)
+    job.cancel()
+    assert index_photos.apply(args=[[p.pk for p in profile_photos], job.pk]).get() == {"skipped": 5, "job": "cancelled"}
+    assert not Photo.objects.filter(indexed_at__isnull=False).exists()
+
+
+def test_running_a_batch_twice_does_the_work_once(transactional_db, profile_photos):
+    ids = [p.pk for p in profile_photos]
+    assert index_photos.apply(args=[ids]).get()["indexed"] == 5
+    assert index_photos.apply(args=[ids]).get() == {"indexed": 0, "failed": 0, "skipped": 5}
