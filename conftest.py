@@ -16,6 +16,14 @@ def media_root(settings, tmp_path):
     return settings.MEDIA_ROOT
 
 
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Cached query vectors, floors and word counts belong to one test's data, not the next one's."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def celery_worker(transactional_db):
     """A real Celery worker, in a thread of this process, consuming both queues through Redis.

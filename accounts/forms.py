@@ -16,3 +16,7 @@ class SignUpForm(UserCreationForm):
         if get_user_model().objects.filter(email__iexact=email).exists():
             raise forms.ValidationError("An account already uses this e-mail address.")
         return email
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(max_length=100, help_text="What the token is for, e.g. “my backup script”.")

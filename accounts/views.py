@@ -1,8 +1,11 @@
+from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_not_required
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
 
-from accounts.forms import SignUpForm
+from accounts.forms import ApiTokenForm, SignUpForm
+from accounts.models import ApiToken
 
 
 @login_not_required
@@ -15,3 +18,21 @@ def signup(request):
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         return redirect("home")
     return render(request, "registration/signup.html", {"form": form})
+
+
+def api_tokens(request):
+    form = ApiTokenForm(request.POST or None)
+    new_key = None
+    if request.method == "POST" and form.is_valid():
+        _, new_key = ApiToken.issue(user=request.user, name=form.cleaned_data["name"])
+        form = ApiTokenForm()
+    tokens = request.user.api_tokens.all()
+    return render(request, "accounts/api_tokens.html", {"form": form, "tokens": tokens, "new_key": new_key})
+
+
+@require_POST
+def api_token_revoke(request, pk):
+    token = get_object_or_404(ApiToken, pk=pk, user=request.user)
+    token.delete()
+    messages.success(request, f"The token “{token.name}” no longer works.")
+    return redirect("api_tokens")

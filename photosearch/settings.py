@@ -13,7 +13,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 from photosearch import embedded
-from photosearch.env import env_bool, env_choice, env_int, env_list, env_str
+from photosearch.env import env_bool, env_choice, env_float, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(env_str("DATA_DIR", str(BASE_DIR / ".data"))).resolve()
@@ -106,19 +106,22 @@ else:
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Which Redis database this process uses: the test settings take another one, so a test run never
-# touches the queues of an app running beside it on the same embedded server.
-REDIS_DB = env_int("REDIS_DB", 0, minimum=0, maximum=15)
+# Which Redis databases this process uses: queues in REDIS_DB, the cache in the next one (so that
+# clearing the cache never drops a queued task). The test settings take others, so a test run
+# never touches the queues of an app running beside it on the same embedded server.
+REDIS_DB = env_int("REDIS_DB", 0, minimum=0, maximum=14)
 if redis_url := env_str("REDIS_URL"):
     if not redis_url.startswith(("redis://", "rediss://")):
         raise ImproperlyConfigured("REDIS_URL must start with redis:// or rediss://.")
     REDIS_URL = CELERY_URL = redis_url
+    CACHE_URL = env_str("CACHE_REDIS_URL", redis_url)
 else:
     _socket = embedded.redis_socket(DATA_DIR)
     REDIS_URL = f"unix://{_socket}?db={REDIS_DB}"  # redis-py's spelling
     CELERY_URL = f"redis+socket://{_socket}?virtual_host={REDIS_DB}"  # kombu's spelling of the same
+    CACHE_URL = f"unix://{_socket}?db={REDIS_DB + 1}"
 
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 # --- Files ------------------------------------------------------------------------------------
@@ -236,6 +239,10 @@ TEXT_DIMENSIONS = env_int("TEXT_DIMENSIONS", 384, minimum=1, maximum=4000)
 # The text embedder's prefixes; unset means the model family's own ("query: "/"passage: " for E5).
 TEXT_QUERY_PREFIX = os.environ.get("TEXT_QUERY_PREFIX")
 TEXT_PASSAGE_PREFIX = os.environ.get("TEXT_PASSAGE_PREFIX")
+# Search: how far each signal counts (see search/ranking.py), and how many candidates each one brings.
+TEXT_SIMILARITY_SCALE = env_float("TEXT_SIMILARITY_SCALE", 0, minimum=0)  # 0: by model family
+SEARCH_FULLTEXT_WEIGHT = env_float("SEARCH_FULLTEXT_WEIGHT", 4.0, minimum=0)  # tuned on Flickr8k dev
+SEARCH_CANDIDATES = env_int("SEARCH_CANDIDATES", 100, minimum=10, maximum=1000)
 ML_DEVICE = env_choice("ML_DEVICE", "auto", ("auto", "cpu", "cuda", "mps"))
 ML_DTYPE = env_choice("ML_DTYPE", "auto", ("auto", "fp32", "bf16"))
 INDEX_BATCH_SIZE = env_int("INDEX_BATCH_SIZE", 8, minimum=1, maximum=256)

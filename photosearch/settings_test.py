@@ -1,12 +1,12 @@
 """Settings for the test suite: the app's own, on the same embedded servers, in separate places.
 
-Tests use their own Redis database (15) so that a test run never touches the queues of an app
-running beside it; pytest-django makes its own test_photosearch database.
+Tests use their own Redis databases (14 for queues, 15 for the cache) so that a test run never
+touches the queues of an app running beside it; pytest-django makes its own test_photosearch database.
 """
 
 import os
 
-os.environ.setdefault("REDIS_DB", "15")
+os.environ.setdefault("REDIS_DB", "14")
 # Import-time switches for plain HTTP on localhost (no HTTPS redirect, no Secure cookies) and
 # unhashed static files; Django still runs every test with DEBUG = False.
 os.environ.setdefault("DEBUG", "1")

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from profiles.models import Job, Photo
 from search.imaging import ImageRejected, load_for_models
+from search.thumbnails import ensure_thumbnail
 
 log = logging.getLogger(__name__)
 
@@ -41,8 +42,8 @@ def current_models() -> dict[str, str]:
 
 
 def photos_up_to_date() -> Q:
-    """Photos whose every output comes from the configured models, or that failed for good."""
-    return Q(**current_models()) | ~Q(index_error="")
+    """Photos whose every output comes from the configured models (of the roles turned on), or that failed for good."""
+    return Q(**{field: name for field, name in current_models().items() if name}) | ~Q(index_error="")
 
 
 def photos_index(*, photo_ids: list[int]) -> IndexResult:
@@ -57,8 +58,15 @@ def photos_index(*, photo_ids: list[int]) -> IndexResult:
     if not pending:
         return result
 
-    needs_image = [p for p in pending if p.image_embedding_model != models["image_embedding_model"]]
-    needs_description = [p for p in pending if p.description_model != models["description_model"]]
+    # An empty model setting turns that role off (a text-only install, or a benchmark without images).
+    needs_image = [
+        p
+        for p in pending
+        if models["image_embedding_model"] and p.image_embedding_model != models["image_embedding_model"]
+    ]
+    needs_description = [
+        p for p in pending if models["description_model"] and p.description_model != models["description_model"]
+    ]
 
     started = time.perf_counter()
     decoded = {}
@@ -66,6 +74,7 @@ def photos_index(*, photo_ids: list[int]) -> IndexResult:
         try:
             with photo.image.open("rb") as file:
                 decoded[photo.pk] = load_for_models(file)
+            ensure_thumbnail(photo, decoded[photo.pk])  # decoded already: the gallery never decodes originals
         except (ImageRejected, OSError) as exc:  # OSError: the file is gone from storage
             result.failed[photo.pk] = str(exc) if isinstance(exc, ImageRejected) else f"image file unreadable ({exc})"
     result.stages["decode"] += time.perf_counter() - started

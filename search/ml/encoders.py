@@ -58,6 +58,12 @@ class ImageTextEmbedder:
         config = self.model.config
         return getattr(config, "projection_dim", None) or config.text_config.hidden_size
 
+    def calibration(self) -> tuple[float, float]:
+        """(scale, bias) of the model's own image-text logits: scale * cosine + bias, as it was trained."""
+        scale = float(self.model.logit_scale.exp())
+        bias = float(self.model.logit_bias) if getattr(self.model, "logit_bias", None) is not None else 0.0
+        return scale, bias
+
     def embed_images(self, images: list[Image.Image]) -> np.ndarray:
         pixels = self.image_processor(images=images, return_tensors="pt")["pixel_values"]
         with torch.inference_mode():

@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
@@ -16,7 +18,7 @@ def test_a_query_encoder_leaves_the_vision_tower_out_and_embeds_text_like_the_fu
 
 def test_a_model_that_is_not_on_disk_is_reported_by_name(settings):
     settings.TEXT_MODEL = "intfloat/not-on-this-machine"
-    with pytest.raises(ModelUnavailable, match="'intfloat/not-on-this-machine'.*download_models"):
+    with pytest.raises(ModelUnavailable, match=r"'intfloat/not-on-this-machine'.*download_models"):
         registry.get("text")
 
 
@@ -28,7 +30,7 @@ def test_the_dtype_setting_overrides_the_automatic_choice(settings, setting, exp
 
 def test_the_automatic_dtype_on_cpu_is_bf16_only_where_the_cpu_has_bf16_units(settings):
     settings.ML_DTYPE = "auto"
-    flags = open("/proc/cpuinfo").read()
+    flags = Path("/proc/cpuinfo").read_text()
     native = "avx512_bf16" in flags or "amx_bf16" in flags
     assert runtime.dtype(torch.device("cpu")) is (torch.bfloat16 if native else torch.float32)
 

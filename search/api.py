@@ -1,0 +1,195 @@
+"""The JSON API (OpenAPI schema at /api/openapi.json, docs at /api/docs): the same services as the pages.
+
+Authentication: the browser session, or `Authorization: Bearer <token>` with a token made on
+the account's "API tokens" page.
+"""
+
+from datetime import date, datetime
+from typing import Literal
+
+from django.db.models import Count, Q
+from django.urls import reverse
+from ninja import Field, NinjaAPI, Query, Schema
+from ninja.security import HttpBearer, django_auth
+
+from accounts.models import ApiToken
+from profiles.models import InstagramProfile, Job, Photo
+from search.services import SearchError, SearchFilters, photos_search, photos_similar
+
+
+class TokenAuth(HttpBearer):
+    def authenticate(self, request, token):
+        return ApiToken.user_for(token)
+
+
+api = NinjaAPI(title="photosearch", version="1", auth=[TokenAuth(), django_auth], urls_namespace="api")
+
+
+class Error(Schema):
+    detail: str
+
+
+class ProfileOut(Schema):
+    username: str
+    full_name: str
+    status: str
+    status_message: str
+    last_synced_at: datetime | None
+    posts: int
+
+
+class PhotoOut(Schema):
+    id: int
+    post: str = Field(description="The post's shortcode")
+    permalink: str
+    profile: str
+    taken_at: datetime
+    slide: int | None = Field(description="The photo's number in a carousel")
+    description: str
+    alt_text: str
+    caption: str
+    location: str
+    thumbnail_url: str
+    image_url: str
+
+
+class HitOut(PhotoOut):
+    score: float
+    signals: list[str] = Field(description="Which signals found it: exact, image, text, fulltext")
+    exact: list[str] = Field(description="The hashtags, mentions or place asked for by name")
+
+
+class SearchOut(Schema):
+    query: str
+    total: int
+    page: int
+    has_next: bool
+    results: list[HitOut]
+
+
+class JobOut(Schema):
+    id: int
+    kind: str
+    status: str
+    profile: str | None
+    progress_done: int
+    progress_total: int | None
+    message: str
+    created_at: datetime
+    finished_at: datetime | None
+
+
+def _photo(photo: Photo, request) -> dict:
+    post = photo.post
+    return {
+        "id": photo.pk,
+        "post": post.shortcode,
+        "permalink": post.permalink,
+        "profile": post.profile.username,
+        "taken_at": post.taken_at,
+        "slide": photo.position if post.kind == post.Kind.CAROUSEL else None,
+        "description": photo.description,
+        "alt_text": photo.alt_text,
+        "caption": post.caption,
+        "location": post.location_name,
+        "thumbnail_url": request.build_absolute_uri(reverse("photo_thumbnail", args=[photo.pk])),
+        "image_url": request.build_absolute_uri(reverse("photo_image", args=[photo.pk])),
+    }
+
+
+@api.get("/search", response={200: SearchOut, 400: Error, 404: Error}, tags=["search"])
+def search(
+    request,
+    q: str = Query(..., description="What you remember of the photo", max_length=2000),
+    profile: list[str] = Query([], description="Usernames of tracked profiles (default: all of them)"),
+    after: date | None = None,
+    before: date | None = None,
+    kind: list[Literal["image", "carousel", "video"]] = Query([]),
+    sort: Literal["relevance", "date"] = "relevance",
+    page: int = Query(1, ge=1, le=1000),
+):
+    """Posts of the profiles you track whose photos best match a description, best first."""
+    user = request.auth
+    tracked = dict(InstagramProfile.objects.filter(trackings__user=user).values_list("username", "pk"))
+    unknown = [name for name in profile if name.lower() not in tracked]
+    if unknown:
+        return 404, {"detail": f"You do not track {', '.join(unknown)}."}
+    filters = SearchFilters(
+        profile_ids=tuple(tracked[name.lower()] for name in profile),
+        taken_after=after,
+        taken_before=before,
+        kinds=tuple(kind),
+        sort=sort,
+    )
+    try:
+        result = photos_search(user=user, query=q, filters=filters, page=page)
+    except SearchError as error:
+        return 400, {"detail": str(error)}
+    hits = [
+        _photo(hit.photo, request) | {"score": hit.score, "signals": hit.signals, "exact": hit.exact}
+        for hit in result.hits
+    ]
+    return {
+        "query": result.query,
+        "total": result.total,
+        "page": result.page,
+        "has_next": result.has_next,
+        "results": hits,
+    }
+
+
+@api.get("/photos/{photo_id}/similar", response={200: list[PhotoOut], 404: Error}, tags=["search"])
+def similar(request, photo_id: int):
+    """Photos of the profiles you track that look like this one, nearest first."""
+    try:
+        return [_photo(photo, request) for photo in photos_similar(user=request.auth, photo_id=photo_id)]
+    except Photo.DoesNotExist:
+        return 404, {"detail": "No such photo among the profiles you track."}
+
+
+@api.get("/profiles", response=list[ProfileOut], tags=["profiles"])
+def profiles(request):
+    """The profiles you track, with their state."""
+    tracked = InstagramProfile.objects.filter(trackings__user=request.auth).annotate(posts=Count("posts"))
+    return [
+        {
+            "username": p.username,
+            "full_name": p.full_name,
+            "status": p.status,
+            "status_message": p.status_message,
+            "last_synced_at": p.last_synced_at,
+            "posts": p.posts,
+        }
+        for p in tracked
+    ]
+
+
+@api.get("/jobs", response=list[JobOut], tags=["profiles"])
+def jobs(request, active: bool = False):
+    """The latest jobs on the profiles you track or that you asked for (active: only those not ended)."""
+    user = request.auth
+    found = Job.objects.filter(Q(profile__trackings__user=user) | Q(requested_by=user)).distinct()
+    if active:
+        found = found.filter(status__in=Job.ACTIVE)
+    return [
+        {
+            "id": job.pk,
+            "kind": job.kind,
+            "status": job.status,
+            "profile": job.profile.username if job.profile else None,
+            "progress_done": job.progress_done,
+            "progress_total": job.progress_total,
+            "message": job.message,
+            "created_at": job.created_at,
+            "finished_at": job.finished_at,
+        }
+        for job in found.select_related("profile").order_by("-created_at")[:50]
+    ]
+
+
+def urls():
+    """The API's URL patterns, each open to token holders (LoginRequiredMiddleware would send them to a login page)."""
+    patterns, app_name, namespace = api.urls
+    for pattern in patterns:
+        pattern.callback.login_required = False
+    return patterns, app_name, namespace

@@ -1,0 +1,45 @@
+from django import forms
+
+from profiles.models import InstagramProfile, Post
+from search.services import MAX_QUERY_LENGTH, SearchFilters
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(
+        label="Describe the photo",
+        required=False,
+        max_length=MAX_QUERY_LENGTH,
+        widget=forms.TextInput(attrs={"placeholder": "red boat at sunset, chien sur la plage…", "autofocus": True}),
+    )
+    profile = forms.ModelMultipleChoiceField(
+        label="Profiles", queryset=InstagramProfile.objects.none(), required=False, to_field_name="username"
+    )
+    after = forms.DateField(label="Taken from", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    before = forms.DateField(label="to", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    kind = forms.MultipleChoiceField(label="Kind", choices=Post.Kind.choices, required=False)
+    sort = forms.ChoiceField(
+        label="Sort by", choices=[("relevance", "Relevance"), ("date", "Date")], required=False, initial="relevance"
+    )
+    page = forms.IntegerField(required=False, min_value=1, max_value=1000, widget=forms.HiddenInput)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only the user's own profiles can be chosen: any other username is "not one of the choices".
+        self.fields["profile"].queryset = InstagramProfile.objects.filter(trackings__user=user)
+
+    def clean(self):
+        cleaned = super().clean()
+        after, before = cleaned.get("after"), cleaned.get("before")
+        if after and before and after > before:
+            self.add_error("before", "The end of the date range is before its start.")
+        return cleaned
+
+    def filters(self) -> SearchFilters:
+        data = self.cleaned_data
+        return SearchFilters(
+            profile_ids=tuple(profile.pk for profile in data["profile"]),
+            taken_after=data["after"],
+            taken_before=data["before"],
+            kinds=tuple(data["kind"]),
+            sort=data["sort"] or "relevance",
+        )

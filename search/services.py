@@ -1,0 +1,304 @@
+"""Search the photos of the profiles a user tracks, by description; and find photos like a photo.
+
+    query --> query vectors (search.query, cached) --> candidates from three places:
+        the image-text HNSW index, the text HNSW index, PostgreSQL full text
+    --> every candidate scored on every signal, exactly --> one fused score (search.ranking)
+    --> a relevance floor --> one result per post (its best photo) --> a page
+
+Only photos of profiles the user tracks are ever read, and only vectors made by the configured
+models are ever compared.
+"""
+
+import hashlib
+import math
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.conf import settings
+from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.core.cache import cache
+from django.db import connection, transaction
+from django.db.models import F, QuerySet
+from pgvector.django import CosineDistance
+
+from profiles.models import InstagramProfile, Photo, Post
+from search import query as query_module
+from search.ranking import Candidate, Weights, exact_terms, fold, rank
+
+MAX_QUERY_LENGTH = 300
+PAGE_SIZE = 24
+# Below this many photos in scope an exact scan is as fast as the index, and always right.
+EXACT_SCAN_BELOW = 5000
+
+
+class SearchError(ValueError):
+    """The query or the filters cannot be searched; the message is for the person who typed them."""
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    profile_ids: tuple[int, ...] = ()  # empty: every profile the user tracks
+    taken_after: date | None = None
+    taken_before: date | None = None
+    kinds: tuple[str, ...] = ()
+    sort: str = "relevance"  # or "date"
+
+
+@dataclass
+class PostHit:
+    post: Post
+    photo: Photo
+    score: float
+    signals: list[str]
+    exact: list[str]
+    terms: list[str]  # query words to highlight
+
+    @property
+    def slide(self) -> int | None:
+        """The number of the photo within a carousel, when the post is one."""
+        return self.photo.position if self.post.kind == Post.Kind.CAROUSEL else None
+
+
+@dataclass
+class SearchResult:
+    query: str
+    hits: list[PostHit] = field(default_factory=list)  # the requested page
+    total: int = 0  # posts above the relevance floor
+    page: int = 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page * PAGE_SIZE < self.total
+
+
+def photos_scope(*, user, filters: SearchFilters = SearchFilters()) -> QuerySet[Photo]:
+    """The photos a user may search: those of the profiles they track, narrowed by the filters."""
+    tracked = InstagramProfile.objects.filter(trackings__user=user)
+    if filters.profile_ids:
+        chosen = set(tracked.filter(pk__in=filters.profile_ids).values_list("pk", flat=True))
+        if chosen != set(filters.profile_ids):
+            raise SearchError("You can only search the profiles you track.")
+        tracked = tracked.filter(pk__in=chosen)
+    photos = Photo.objects.filter(post__profile__in=tracked)
+    if filters.taken_after:
+        photos = photos.filter(post__taken_at__date__gte=filters.taken_after)
+    if filters.taken_before:
+        photos = photos.filter(post__taken_at__date__lte=filters.taken_before)
+    if filters.kinds:
+        photos = photos.filter(post__kind__in=filters.kinds)
+    return photos
+
+
+def clean_query(query: str) -> str:
+    query = " ".join((query or "").split())
+    if not query:
+        raise SearchError("Type what you remember of the photo.")
+    if len(query) > MAX_QUERY_LENGTH:
+        raise SearchError(f"Keep the description under {MAX_QUERY_LENGTH} characters.")
+    return query
+
+
+def current_weights() -> Weights:
+    image_scale, image_bias = query_module.image_calibration() if settings.IMAGE_TEXT_MODEL else (0.0, 0.0)
+    return Weights(
+        text_scale=query_module.text_scale(),
+        fulltext=settings.SEARCH_FULLTEXT_WEIGHT,
+        image_scale=image_scale,
+        image_bias=image_bias,
+        text_floor=query_module.text_floor(),
+    )
+
+
+def photos_search(*, user, query: str, filters: SearchFilters = SearchFilters(), page: int = 1) -> SearchResult:
+    """One page of the posts whose photos best match the query; see the module's docstring."""
+    query = clean_query(query)
+    candidates = search_candidates(scope=photos_scope(user=user, filters=filters), query=query)
+    weights = current_weights()
+    ranked = rank(candidates, weights)
+    best_per_post: dict[int, Candidate] = {}
+    for candidate in ranked:
+        best_per_post.setdefault(candidate.post_id, candidate)
+    chosen = list(best_per_post.values())
+    photos = Photo.objects.select_related("post__profile").in_bulk([c.photo_id for c in chosen])
+    if filters.sort == "date":
+        chosen.sort(key=lambda c: (photos[c.photo_id].post.taken_at, c.photo_id), reverse=True)
+    page = max(1, page)
+    terms = fulltext_terms(query)
+    hits = [
+        PostHit(
+            post=photos[c.photo_id].post,
+            photo=photos[c.photo_id],
+            score=c.score,
+            signals=c.signals(weights),
+            exact=c.exact,
+            terms=terms,
+        )
+        for c in chosen[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+    ]
+    return SearchResult(query=query, hits=hits, total=len(chosen), page=page)
+
+
+def search_candidates(*, scope: QuerySet[Photo], query: str, limit: int | None = None) -> list[Candidate]:
+    """Every photo that any signal puts in its top `limit`, scored on every signal."""
+    limit = limit or settings.SEARCH_CANDIDATES
+    vectors = query_module.query_vectors(query)
+    lexemes = fulltext_lexemes(query)
+    tsquery = fulltext_query(lexemes)
+    exact_scan = scope.count() < EXACT_SCAN_BELOW
+
+    pool: set[int] = set()
+    if vectors.image_text is not None:
+        image_scope = scope.filter(image_embedding_model=settings.IMAGE_TEXT_MODEL)
+        pool |= nearest(image_scope, "image_embedding", vectors.image_text, limit, exact=exact_scan)
+    text_scope = scope.filter(text_embedding_model=settings.TEXT_MODEL)
+    pool |= nearest(text_scope, "text_embedding", vectors.text, limit, exact=exact_scan)
+    if tsquery is not None:
+        matching = scope.filter(search_vector=tsquery).annotate(rank=SearchRank(F("search_vector"), tsquery))
+        pool |= set(matching.order_by("-rank").values_list("pk", flat=True)[:limit])
+    if not pool:
+        return []
+
+    rows = Photo.objects.filter(pk__in=pool).annotate(
+        text_similarity=1 - CosineDistance("text_embedding", vectors.text),
+        **(
+            {"image_similarity": 1 - CosineDistance("image_embedding", vectors.image_text)}
+            if vectors.image_text is not None
+            else {}
+        ),
+    )
+    weight_of = lexeme_weights(lexemes)
+    fields = ["pk", "post_id", "text_similarity", "search_vector", "text_embedding_model", "image_embedding_model"]
+    fields += ["post__hashtags", "post__mentions", "post__location_name"]
+    if vectors.image_text is not None:
+        fields.append("image_similarity")
+    candidates = []
+    for row in rows.values(*fields):
+        # A vector made by another model (before a reindex finished) is never compared.
+        text = row["text_similarity"] if row["text_embedding_model"] == settings.TEXT_MODEL else None
+        image = None
+        if vectors.image_text is not None and row["image_embedding_model"] == settings.IMAGE_TEXT_MODEL:
+            image = row["image_similarity"]
+        candidates.append(
+            Candidate(
+                photo_id=row["pk"],
+                post_id=row["post_id"],
+                text=text,
+                image=image,
+                fulltext=matched_share(row["search_vector"], weight_of),
+                exact=exact_terms(
+                    query,
+                    hashtags=row["post__hashtags"],
+                    mentions=row["post__mentions"],
+                    location=row["post__location_name"],
+                ),
+            )
+        )
+    return candidates
+
+
+def nearest(scope: QuerySet[Photo], field: str, vector, limit: int, *, exact: bool = False) -> set[int]:
+    """Ids of the `limit` photos of scope nearest to vector, through the HNSW index unless exact."""
+    distance = CosineDistance(field, vector)
+    with transaction.atomic(), connection.cursor() as cursor:
+        # SET LOCAL lasts as long as this transaction, and the query must run inside it.
+        cursor.execute("SELECT set_config('hnsw.ef_search', %s, true)", [str(max(2 * limit, 100))])
+        # A filtered scan (some profiles, some dates) goes on until it has `limit` rows that pass.
+        cursor.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
+        if exact:
+            cursor.execute("SET LOCAL enable_indexscan = off")
+        return set(scope.filter(**{f"{field}__isnull": False}).order_by(distance).values_list("pk", flat=True)[:limit])
+
+
+def fulltext_lexemes(query: str) -> list[str]:
+    """The query's words as the index holds them: English and French stems, and the words as written."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            WITH words AS (SELECT unnest(tsvector_to_array(to_tsvector('simple', photosearch_fold(%s)))) AS word)
+            SELECT DISTINCT lexeme FROM (
+              SELECT unnest(tsvector_to_array(to_tsvector('english', word))) AS lexeme FROM words
+              UNION ALL SELECT unnest(tsvector_to_array(to_tsvector('french', word))) FROM words
+              -- As written too (hashtags, names), unless it is a stop word in either language.
+              UNION ALL SELECT word FROM words
+               WHERE to_tsvector('english', word) <> ''::tsvector AND to_tsvector('french', word) <> ''::tsvector
+            ) AS lexemes ORDER BY lexeme
+            """,
+            [query],
+        )
+        return [lexeme for (lexeme,) in cursor.fetchall()]
+
+
+def fulltext_query(lexemes: list[str]) -> SearchQuery | None:
+    """A tsquery matching any of the query's lexemes (None when it has none: only stop words).
+
+    Built from lexemes, each quoted, so that no character typed (' & | ! :* \\) is ever read as
+    tsquery syntax.
+    """
+    if not lexemes:
+        return None
+    quoted = " | ".join("'" + lexeme.replace("\\", "").replace("'", "''") + "'" for lexeme in lexemes)
+    return SearchQuery(quoted, search_type="raw", config="simple")
+
+
+_LEXEME = re.compile(r"'((?:[^']|'')+)'")
+
+
+def lexeme_weights(lexemes: list[str]) -> dict[str, float]:
+    """How much each query lexeme says (its inverse document frequency, BM25's): rare words count most.
+
+    Document frequencies are counted over every photo through the GIN index and kept an hour in
+    the cache: they move slowly, and a count per word per query would cost more than the search.
+    """
+    if not lexemes:
+        return {}
+    keys = {lexeme: "lexeme-df:" + hashlib.sha256(lexeme.encode()).hexdigest() for lexeme in lexemes}
+    known = cache.get_many([*keys.values(), "photo-count"])
+    missing = [lexeme for lexeme, key in keys.items() if key not in known]
+    if missing or "photo-count" not in known:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT lexeme, (SELECT count(*) FROM profiles_photo WHERE search_vector @@ "
+                "quote_literal(lexeme)::tsquery) FROM unnest(%s::text[]) AS lexeme",
+                [missing],
+            )
+            counted = dict(cursor.fetchall())
+            cursor.execute("SELECT count(*) FROM profiles_photo")
+            counted_total = cursor.fetchone()[0]
+        fresh = {keys[lexeme]: count for lexeme, count in counted.items()} | {"photo-count": counted_total}
+        cache.set_many(fresh, 3600)
+        known |= fresh
+    total = known["photo-count"]
+    return {lexeme: math.log(1 + (total - known[key] + 0.5) / (known[key] + 0.5)) for lexeme, key in keys.items()}
+
+
+def matched_share(search_vector: str | None, weight_of: dict[str, float]) -> float:
+    """The share of the query's information that a photo's text holds (0: no word, 1: every word)."""
+    if not search_vector or not weight_of:
+        return 0.0
+    present = {match.replace("''", "'") for match in _LEXEME.findall(search_vector)}
+    return sum(weight for lexeme, weight in weight_of.items() if lexeme in present) / sum(weight_of.values())
+
+
+def fulltext_terms(query: str) -> list[str]:
+    """The words of a query worth highlighting in results (folded; stop words out)."""
+    return [word for word in fulltext_lexemes(query) if len(word) >= 3 and word == fold(word)]
+
+
+def photos_similar(*, user, photo_id: int, limit: int = PAGE_SIZE) -> list[Photo]:
+    """Photos (of the profiles the user tracks) nearest to a photo, by image, else by text."""
+    scope = photos_scope(user=user)
+    photo = scope.filter(pk=photo_id).first()
+    if photo is None:
+        raise Photo.DoesNotExist
+    if photo.image_embedding is not None and photo.image_embedding_model == settings.IMAGE_TEXT_MODEL:
+        field, vector = "image_embedding", photo.image_embedding
+    elif photo.text_embedding is not None and photo.text_embedding_model == settings.TEXT_MODEL:
+        field, vector = "text_embedding", photo.text_embedding
+    else:
+        return []
+    others = scope.exclude(post_id=photo.post_id).filter(**{f"{field}_model": getattr(photo, f"{field}_model")})
+    ids = nearest(others, field, vector, limit)
+    found = Photo.objects.select_related("post__profile").in_bulk(ids)
+    distances = dict(Photo.objects.filter(pk__in=ids).annotate(d=CosineDistance(field, vector)).values_list("pk", "d"))
+    return sorted(found.values(), key=lambda p: (distances[p.pk], p.pk))

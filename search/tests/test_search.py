@@ -1,0 +1,126 @@
+"""The search service, with the real all-MiniLM-L6-v2 text model on a handful of photos."""
+
+from datetime import UTC, date, datetime
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from profiles.models import Post, Tracking
+from profiles.tests.factories import make_photo, make_post, make_profile
+from search.indexing import photos_index
+from search.ml import registry
+from search.services import SearchError, SearchFilters, photos_search
+
+pytestmark = pytest.mark.django_db
+
+
+def post_with(profile, shortcode, *descriptions, when=datetime(2024, 6, 1, tzinfo=UTC), **fields):
+    kind = Post.Kind.CAROUSEL if len(descriptions) > 1 else Post.Kind.IMAGE
+    post = make_post(profile=profile, shortcode=shortcode, taken_at=when, kind=kind, **fields)
+    return [
+        make_photo(post=post, position=n, description=text, description_model="")
+        for n, text in enumerate(descriptions, start=1)
+    ]
+
+
+@pytest.fixture
+def ana(minilm, settings):
+    # Text only: the descriptions are given, and no image model muddles what these tests pin down.
+    settings.IMAGE_TEXT_MODEL = settings.DESCRIPTION_MODEL = ""
+    user = get_user_model().objects.create_user("ana")
+    sailor = make_profile("sailor")
+    Tracking.objects.create(user=user, profile=sailor)
+    photos = [
+        *post_with(sailor, "Boat", "a red sailing boat on the sea at sunset", caption="Golden hour on the water"),
+        *post_with(sailor, "Dog", "a dog running on the beach", caption="Une journée à la plage avec Max"),
+        *post_with(sailor, "Pasta", "a plate of spaghetti with tomato sauce", caption="Dinner at the café"),
+        *post_with(sailor, "Tram", "a yellow tram in a narrow street", location_name="Lisbon, Portugal",
+                   when=datetime(2023, 3, 1, tzinfo=UTC)),
+        *post_with(sailor, "Carousel", "a lake between mountains", "a cat asleep on a sofa"),
+        *post_with(sailor, "Tagged", "people walking in a park", hashtags=["sunset"], caption="Evening walk #sunset"),
+    ]  # fmt: skip
+    photos_index(photo_ids=[photo.pk for photo in photos])
+    return user
+
+
+def shortcodes(result):
+    return [hit.post.shortcode for hit in result.hits]
+
+
+def test_it_ranks_a_paraphrase_of_the_description_first(ana):
+    assert shortcodes(photos_search(user=ana, query="boat sailing in the evening"))[0] == "Boat"
+
+
+def test_an_exact_hashtag_comes_first(ana):
+    result = photos_search(user=ana, query="#sunset")
+    assert shortcodes(result)[0] == "Tagged"
+    assert result.hits[0].exact == ["#sunset"]
+
+
+def test_a_place_asked_for_comes_first(ana):
+    result = photos_search(user=ana, query="Lisbon")
+    assert shortcodes(result)[0] == "Tram"
+    assert result.hits[0].exact == ["Lisbon"]
+
+
+def test_french_words_match_their_other_forms_and_accents_do_not_matter(ana):
+    assert "Dog" in shortcodes(photos_search(user=ana, query="plages"))
+    assert "Pasta" in shortcodes(photos_search(user=ana, query="CAFE"))
+
+
+def test_a_carousel_is_one_result_showing_its_best_slide(ana):
+    result = photos_search(user=ana, query="a cat sleeping on a couch")
+    assert shortcodes(result)[0] == "Carousel"
+    assert result.hits[0].slide == 2
+    assert shortcodes(result).count("Carousel") == 1
+
+
+def test_what_matches_nothing_is_not_shown(ana):
+    assert photos_search(user=ana, query="xqzv wplkj").total == 0
+
+
+def test_another_user_never_sees_these_photos(ana):
+    ben = get_user_model().objects.create_user("ben")
+    Tracking.objects.create(user=ben, profile=make_profile("chef"))
+    assert photos_search(user=ben, query="red boat at sunset").total == 0
+
+
+def test_a_filter_on_a_profile_the_user_does_not_track_is_refused(ana):
+    other = make_profile("stranger")
+    with pytest.raises(SearchError, match="only search the profiles you track"):
+        photos_search(user=ana, query="boat", filters=SearchFilters(profile_ids=(other.pk,)))
+
+
+def test_filters_narrow_by_kind_and_date(ana):
+    carousels = photos_search(user=ana, query="a cat on a sofa", filters=SearchFilters(kinds=("carousel",)))
+    assert set(shortcodes(carousels)) == {"Carousel"}
+    in_2023 = SearchFilters(taken_after=date(2023, 1, 1), taken_before=date(2023, 12, 31))
+    assert set(shortcodes(photos_search(user=ana, query="tram in a street", filters=in_2023))) == {"Tram"}
+
+
+def test_sorting_by_date_puts_the_newest_first(ana):
+    result = photos_search(user=ana, query="a walk", filters=SearchFilters(sort="date"))
+    dates = [hit.post.taken_at for hit in result.hits]
+    assert dates == sorted(dates, reverse=True)
+
+
+@pytest.mark.parametrize("query", ["", "   ", "x" * 2000])
+def test_an_empty_or_overlong_query_gets_a_message(ana, query):
+    with pytest.raises(SearchError):
+        photos_search(user=ana, query=query)
+
+
+@pytest.mark.parametrize(
+    "query", ["🚤🌅", "the of and a", "' & | ! :* \\", "boat' OR 1=1; --", "sunset:* & !dog | (beach", "a:b:c"]
+)
+def test_odd_queries_answer_without_an_error(ana, query):
+    result = photos_search(user=ana, query=query)
+    assert result.total >= 0
+    assert all(hit.post.profile.username == "sailor" for hit in result.hits)
+
+
+def test_a_recent_query_is_answered_without_running_a_model(ana, monkeypatch):
+    first = shortcodes(photos_search(user=ana, query="a dog at the seaside"))
+    registry.forget()
+    monkeypatch.setattr(registry, "_load", lambda *args, **kwargs: pytest.fail("a model was loaded"))
+    assert shortcodes(photos_search(user=ana, query="a dog at the seaside")) == first

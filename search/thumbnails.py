@@ -1,0 +1,32 @@
+"""Thumbnails: made once per photo (by the ml worker as it indexes, else on first view) and kept as files."""
+
+import io
+
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from PIL import Image
+
+from profiles.models import Photo
+from search.imaging import load_for_models
+
+SIZE = 480
+
+
+def thumbnail_name(photo: Photo) -> str:
+    # The file's hash is in the name: a photo whose image changes gets a new thumbnail, never a stale one.
+    return f"thumbnails/{photo.pk}-{photo.sha256[:16]}.webp"
+
+
+def ensure_thumbnail(photo: Photo, image: Image.Image | None = None) -> str:
+    """The storage name of the photo's thumbnail, made now if it does not exist (ImageRejected if it can't be)."""
+    name = thumbnail_name(photo)
+    if default_storage.exists(name):
+        return name
+    if image is None:
+        with photo.image.open("rb") as file:
+            image = load_for_models(file, max_side=SIZE)
+    image = image.copy()
+    image.thumbnail((SIZE, SIZE))
+    buffer = io.BytesIO()
+    image.save(buffer, "WEBP", quality=80)
+    return default_storage.save(name, ContentFile(buffer.getvalue()))

@@ -1,0 +1,82 @@
+from django.http import FileResponse, Http404
+from django.shortcuts import render
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_GET
+from django.views.decorators.vary import vary_on_headers
+
+from profiles.models import Photo
+from search.forms import SearchForm
+from search.imaging import ImageRejected
+from search.services import SearchError, photos_scope, photos_search, photos_similar
+from search.thumbnails import ensure_thumbnail
+
+
+def _get_photo_for_user(user, pk) -> Photo:
+    """A photo of a profile the user tracks, or 404: the one door to any single photo."""
+    try:
+        return photos_scope(user=user).select_related("post__profile").get(pk=pk)
+    except Photo.DoesNotExist:
+        raise Http404("No such photo among the profiles you track.") from None
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+def search(request):
+    form = SearchForm(request.GET or None, user=request.user)
+    result = None
+    if form.is_valid() and form.cleaned_data["q"].strip():
+        try:
+            result = photos_search(
+                user=request.user,
+                query=form.cleaned_data["q"],
+                filters=form.filters(),
+                page=form.cleaned_data["page"] or 1,
+            )
+        except SearchError as error:
+            form.add_error("q", str(error))
+    context = {"form": form, "result": result, "tracks_any": form.fields["profile"].queryset.exists()}
+    if result and result.has_next:
+        following = request.GET.copy()
+        following["page"] = result.page + 1
+        context["next_page"] = following.urlencode()
+    if request.htmx and request.GET.get("page"):
+        return render(request, "search/_hits.html", context)  # "more results": the next cards only
+    if request.htmx:
+        return render(request, "search/_results.html", context)
+    return render(request, "search/search.html", context)
+
+
+@require_GET
+def photo_detail(request, pk):
+    photo = _get_photo_for_user(request.user, pk)
+    template = "search/_photo.html" if request.htmx else "search/photo.html"
+    return render(request, template, {"photo": photo, "post": photo.post})
+
+
+@require_GET
+def photo_similar(request, pk):
+    photo = _get_photo_for_user(request.user, pk)
+    similar = photos_similar(user=request.user, photo_id=photo.pk)
+    template = "search/_similar.html" if request.htmx else "search/similar.html"
+    return render(request, template, {"photo": photo, "similar": similar})
+
+
+@require_GET
+@cache_control(private=True, max_age=7 * 24 * 3600)
+def photo_thumbnail(request, pk):
+    photo = _get_photo_for_user(request.user, pk)
+    try:
+        name = ensure_thumbnail(photo)
+    except (ImageRejected, OSError):
+        raise Http404("This photo's image cannot be read.") from None
+    return FileResponse(photo.image.storage.open(name, "rb"), content_type="image/webp")
+
+
+@require_GET
+@cache_control(private=True, max_age=7 * 24 * 3600)
+def photo_image(request, pk):
+    photo = _get_photo_for_user(request.user, pk)
+    try:
+        return FileResponse(photo.image.open("rb"))
+    except OSError:
+        raise Http404("This photo's image file is missing.") from None
