@@ -222,7 +222,6 @@ CELERY_BROKER_TRANSPORT_OPTIONS = CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = _VIS
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_SEND_TASK_EVENTS = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
-CELERY_BEAT_SCHEDULE: dict = {}
 
 # --- Models (search/ml reads these; nothing loads a model at import) --------------------------
 
@@ -235,3 +234,24 @@ TEXT_DIMENSIONS = env_int("TEXT_DIMENSIONS", 384, minimum=1, maximum=4000)
 ML_DEVICE = env_choice("ML_DEVICE", "auto", ("auto", "cpu", "cuda", "mps"))
 ML_DTYPE = env_choice("ML_DTYPE", "auto", ("auto", "fp32", "bf16"))
 INDEX_BATCH_SIZE = env_int("INDEX_BATCH_SIZE", 8, minimum=1, maximum=256)
+
+# --- Instagram (profiles/instagram.py reads these) --------------------------------------------
+
+# instaloader's own short random pause before each request (mean ~1.7 s): politeness, off in tests.
+INSTAGRAM_PAUSE_BETWEEN_REQUESTS = env_bool("INSTAGRAM_PAUSE_BETWEEN_REQUESTS", True)
+# A rate-limit wait up to this long is slept in the worker; a longer one becomes a Celery retry.
+INSTAGRAM_MAX_BLOCKING_WAIT = env_int("INSTAGRAM_MAX_BLOCKING_WAIT", 20, minimum=0, maximum=120)
+# How long to back off when Instagram says "Please wait a few minutes" or the network fails.
+INSTAGRAM_BACKOFF_SECONDS = env_int("INSTAGRAM_BACKOFF_SECONDS", 15 * 60, minimum=1)
+# How many times one sync may be put off before it fails for good.
+INSTAGRAM_MAX_RETRIES = env_int("INSTAGRAM_MAX_RETRIES", 8, minimum=0, maximum=100)
+# Biggest image accepted from Instagram's CDN or from an imported folder, in bytes.
+INSTAGRAM_MAX_IMAGE_BYTES = env_int("INSTAGRAM_MAX_IMAGE_BYTES", 30 * 1024 * 1024, minimum=1024)
+# Every tracked profile is synced again this often by Celery beat (a profile nobody tracks is not).
+PROFILE_REFRESH_HOURS = env_int("PROFILE_REFRESH_HOURS", 24, minimum=1)
+CELERY_BEAT_SCHEDULE = {
+    "refresh-tracked-profiles": {
+        "task": "profiles.tasks.refresh_tracked_profiles",
+        "schedule": PROFILE_REFRESH_HOURS * 3600,
+    },
+}

@@ -1,0 +1,367 @@
+"""What photosearch does with profiles, posts and photos. Views, tasks, commands and the admin call these."""
+
+import logging
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from photosearch.celery import app as celery_app
+from profiles import folders, instagram
+from profiles.images import ImageRefused, image_check
+from profiles.models import InstagramProfile, InstagramSession, Job, Photo, Post, Tracking, validate_instagram_username
+
+logger = logging.getLogger(__name__)
+
+# The first posts of a profile may be pinned ones, older than the newest: never stop on them.
+PINNED_POSTS = 3
+_PROFILE_URL = re.compile(r"^(?:https?://)?(?:www\.|m\.)?instagram\.com/(?P<name>[^/?#]+)/?(?:[?#].*)?$", re.IGNORECASE)
+
+
+# --- Profiles ---------------------------------------------------------------------------------
+
+
+def username_parse(*, text: str) -> str:
+    """The username in `natgeotravel`, `@natgeotravel` or a profile's link, lower-cased; ValidationError if none."""
+    text = text.strip()
+    if match := _PROFILE_URL.match(text):
+        text = match["name"]
+    elif "/" in text:
+        raise ValidationError("This is not a link to an Instagram profile.")
+    text = text.removeprefix("@")
+    validate_instagram_username(text)
+    return text.lower()
+
+
+def profile_track(*, user, text: str) -> tuple[InstagramProfile, Job | None]:
+    """Have `user` track the profile named in `text`, and queue its first sync unless one is under way."""
+    username = username_parse(text=text)
+    with transaction.atomic():
+        profile, _ = InstagramProfile.objects.get_or_create(username=username)
+        Tracking.objects.get_or_create(user=user, profile=profile)
+        job = profile_sync_queue(profile=profile, requested_by=user) if profile.status == profile.Status.NEW else None
+    return profile, job
+
+
+def profile_sync_queue(*, profile: InstagramProfile, requested_by=None) -> Job | None:
+    """A sync job for the profile, queued after commit; None if one is already queued or running."""
+    if profile.jobs.filter(kind=Job.Kind.SYNC, status__in=Job.ACTIVE).exists():
+        return None
+    job = Job.objects.create(kind=Job.Kind.SYNC, profile=profile, requested_by=requested_by)
+    from profiles.tasks import sync_profile
+
+    transaction.on_commit(lambda: sync_profile.delay(job.pk))
+    return job
+
+
+def profiles_refresh() -> list[Job]:
+    """Queue a sync of every profile someone tracks (beat runs this); untracked ones are left alone."""
+    profiles = InstagramProfile.objects.filter(trackings__isnull=False).distinct()
+    with transaction.atomic():
+        return [job for profile in profiles if (job := profile_sync_queue(profile=profile))]
+
+
+# --- Posts and photos -------------------------------------------------------------------------
+
+
+@dataclass
+class IngestResult:
+    post: Post
+    new_photo_ids: list[int] = field(default_factory=list)
+    refused: dict[int, str] = field(default_factory=dict)  # position: why its image was not stored
+
+
+def post_ingest(*, profile: InstagramProfile, data: instagram.PostData, fetch: Callable[[int], bytes]) -> IngestResult:
+    """Store a post and those of its images not stored yet; `fetch(position)` gives an image's bytes.
+
+    Idempotent: a stored image is never fetched again. The post and its new photos are written in one
+    transaction, so an error never leaves half a post; a refused image is reported and skipped.
+    """
+    stored = set(Photo.objects.filter(post__shortcode=data.shortcode).values_list("position", flat=True))
+    checked, refused = {}, {}
+    for position in range(1, len(data.images) + 1):
+        if position in stored:
+            continue
+        try:
+            checked[position] = image_check(fetch(position))
+        except (ImageRefused, instagram.ImageUnavailable) as exc:
+            refused[position] = str(exc)
+    saved_files = []
+    try:
+        with transaction.atomic():
+            post = _post_save(profile=profile, data=data)
+            new_ids = []
+            for position, image in checked.items():
+                photo = Photo(
+                    post=post,
+                    position=position,
+                    sha256=image.sha256,
+                    perceptual_hash=image.perceptual_hash,
+                    alt_text=data.images[position - 1].alt_text,
+                )
+                name = f"{position}.{image.extension}"
+                # A named file: Django fills width and height only from one.
+                photo.image.save(name, ContentFile(image.data, name=name), save=False)
+                saved_files.append(photo.image.name)
+                photo.save()
+                new_ids.append(photo.pk)
+    except Exception:
+        for name in saved_files:
+            Photo.image.field.storage.delete(name)
+        raise
+    return IngestResult(post=post, new_photo_ids=new_ids, refused=refused)
+
+
+def _post_save(*, profile: InstagramProfile, data: instagram.PostData) -> Post:
+    fields = {
+        "media_id": data.media_id,
+        "taken_at": data.taken_at,
+        "caption": data.caption,
+        "hashtags": data.hashtags,
+        "mentions": data.mentions,
+        "location_name": data.location_name,
+        "likes": data.likes,
+        "comments": data.comments,
+        "kind": data.kind,
+    }
+    post, created = Post.objects.select_for_update().get_or_create(
+        shortcode=data.shortcode, defaults={"profile": profile, **fields}
+    )
+    if not created:
+        # Fresh counts and caption; the post stays with the profile it was first stored under.
+        changed = [name for name, value in fields.items() if getattr(post, name) != value]
+        for name in changed:
+            setattr(post, name, fields[name])
+        if changed:
+            post.save(update_fields=changed)
+    return post
+
+
+def photos_queue_for_indexing(*, photo_ids: list[int], profile: InstagramProfile | None = None) -> Job | None:
+    """Hand new photos to the indexer (issue 4's `search.tasks.index_photos`), in batches, after commit."""
+    if not photo_ids:
+        return None
+    job = Job.objects.create(kind=Job.Kind.INDEX, profile=profile, progress_total=len(photo_ids))
+    size = settings.INDEX_BATCH_SIZE
+    batches = [photo_ids[start : start + size] for start in range(0, len(photo_ids), size)]
+
+    def send():
+        # By name: the indexer lives in the ml workers' code, which this process need not import.
+        for batch in batches:
+            celery_app.send_task("search.tasks.index_photos", args=[batch, job.pk], queue="ml")
+
+    transaction.on_commit(send)
+    return job
+
+
+# --- Import of instaloader folders ------------------------------------------------------------
+
+
+@dataclass
+class ImportReport:
+    posts: int = 0
+    new_posts: int = 0
+    new_photos: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        text = f"{self.posts} posts read, {self.new_posts} new, {self.new_photos} new photos."
+        if self.problems:
+            text += f" {len(self.problems)} skipped: " + "; ".join(self.problems)
+        return text[:500]
+
+
+def folder_import(
+    *, path: Path, username: str = "", progress: Callable[[int, int], None] | None = None
+) -> ImportReport:
+    """Ingest a folder written by `instaloader PROFILE`, as a sync of the same posts would; idempotent."""
+    path = Path(path)
+    if not path.is_dir():
+        raise ValidationError(f"{path} is not a folder.")
+    described = folders.folder_profile(path)
+    username = username_parse(text=username or (described.username if described else path.name))
+    profile, _ = InstagramProfile.objects.get_or_create(username=username)
+    if described and described.username == username:
+        _profile_update(profile=profile, data=described)
+    report, new_photo_ids = ImportReport(), []
+    posts = folders.folder_posts(path)
+    for done, folder_post in enumerate(posts, start=1):
+        _folder_post_import(profile=profile, folder_post=folder_post, report=report, new_photo_ids=new_photo_ids)
+        if progress:
+            progress(done, len(posts))
+    photos_queue_for_indexing(photo_ids=new_photo_ids, profile=profile)
+    return report
+
+
+def _folder_post_import(*, profile, folder_post: folders.FolderPost, report: ImportReport, new_photo_ids: list):
+    if folder_post.metadata is None:
+        names = ", ".join(file.name for file in folder_post.images.values()) or f"{folder_post.stem}.txt"
+        report.problems.append(f"{names}: no metadata file (.json.xz) beside it")
+        return
+    try:
+        data = instagram.post_from_file(folder_post.metadata)
+    except instagram.InstagramError as exc:
+        report.problems.append(f"{folder_post.metadata.name}: {exc}")
+        return
+    if not data.caption and folder_post.caption_file:
+        data = _with_caption(data, folder_post.caption_file.read_text(encoding="utf-8", errors="replace"))
+
+    def read(position: int) -> bytes:
+        file = folder_post.images.get(position)
+        if file is None:
+            raise ImageRefused("missing from the folder")
+        if file.stat().st_size > settings.INSTAGRAM_MAX_IMAGE_BYTES:
+            raise ImageRefused("too large")
+        return file.read_bytes()
+
+    existed = Post.objects.filter(shortcode=data.shortcode).exists()
+    result = post_ingest(profile=profile, data=data, fetch=read)
+    report.posts += 1
+    report.new_posts += not existed
+    report.new_photos += len(result.new_photo_ids)
+    new_photo_ids.extend(result.new_photo_ids)
+    for position, reason in result.refused.items():
+        # Named by file, which is what the person holding the folder can look at.
+        file = folder_post.images.get(position)
+        report.problems.append(f"{file.name if file else f'{folder_post.stem} image {position}'}: {reason}")
+
+
+def _with_caption(data: instagram.PostData, caption: str) -> instagram.PostData:
+    tags = re.findall(r"(?:#)(\w+)", caption.lower())
+    return replace(data, caption=caption.strip(), hashtags=tags)
+
+
+def _profile_update(*, profile: InstagramProfile, data: instagram.ProfileData) -> None:
+    profile.full_name = data.full_name[:150]
+    profile.biography = data.biography
+    profile.is_private = data.is_private
+    profile.post_count = data.post_count
+    update = ["full_name", "biography", "is_private", "post_count"]
+    # Another stored profile may hold the id (renamed on Instagram): keep ours rather than fail.
+    if data.instagram_id and not InstagramProfile.objects.filter(instagram_id=data.instagram_id).exclude(pk=profile.pk):
+        profile.instagram_id = data.instagram_id
+        update.append("instagram_id")
+    profile.save(update_fields=update)
+
+
+# --- Sync from Instagram ----------------------------------------------------------------------
+
+
+def profile_sync(*, job: Job) -> None:
+    """Fetch the job's profile and its posts newer than those stored, resuming an interrupted sync.
+
+    Raises instagram.InstagramWait when Instagram asks us to wait (the task turns it into a retry) and
+    instagram.InstagramError when it refuses for good; everything stored before either is kept.
+    """
+    profile = job.profile
+    cursor = profile.sync_cursor or {}
+    _profile_status(profile, InstagramProfile.Status.SYNCING, "")
+    feed = instagram.PostFeed(profile.username, resume_from=cursor.get("iterator"))
+    _profile_update(profile=profile, data=feed.profile)
+    if feed.resumed:
+        stop_at = cursor.get("stop_at")
+        done, pending, problems = cursor.get("done", 0), cursor.get("pending", []), cursor.get("problems", [])
+    else:
+        newest = profile.posts.aggregate(newest=Max("taken_at"))["newest"]
+        stop_at = newest.isoformat() if newest else None
+        done, pending, problems = 0, [], []
+    job.report_progress(done, profile.post_count)
+    try:
+        for index, data in enumerate(feed, start=feed.start_index):
+            if stop_at and data.taken_at <= datetime.fromisoformat(stop_at):
+                if index < PINNED_POSTS:
+                    continue
+                break
+            with transaction.atomic():
+                result = post_ingest(profile=profile, data=data, fetch=_Downloader(data).fetch)
+                done += 1
+                pending += result.new_photo_ids
+                problems += [f"{data.shortcode} image {n}: {why}" for n, why in result.refused.items()]
+                if len(pending) >= settings.INDEX_BATCH_SIZE:
+                    photos_queue_for_indexing(photo_ids=pending, profile=profile)
+                    pending = []
+                # Saved with the post it follows: a worker killed now resumes after this post, not before.
+                profile.sync_cursor = {
+                    "iterator": feed.freeze(),
+                    "stop_at": stop_at,
+                    "done": done,
+                    "pending": pending,
+                    "problems": problems,
+                }
+                profile.save(update_fields=["sync_cursor"])
+            if not job.report_progress(done):
+                return  # cancelled: the cursor lets the next sync go on from here
+    except instagram.InstagramWait:
+        raise
+    except instagram.InstagramError as exc:
+        _profile_status(profile, InstagramProfile.Status.FAILED, str(exc))
+        raise
+    photos_queue_for_indexing(photo_ids=pending, profile=profile)
+    profile.sync_cursor = None
+    profile.last_synced_at = timezone.now()
+    profile.save(update_fields=["sync_cursor", "last_synced_at"])
+    _profile_status(profile, InstagramProfile.Status.READY, "")
+    message = f"{done} new post{'s' if done != 1 else ''}."
+    if problems:
+        message += f" {len(problems)} image{'s' if len(problems) != 1 else ''} skipped: " + "; ".join(problems)
+    job.finish(message[:500])
+
+
+def profile_sync_wait(*, job: Job, seconds: int) -> None:
+    """Park the sync until Instagram lets us go on, saying until when."""
+    until = timezone.now() + timedelta(seconds=seconds)
+    message = f"Waiting for Instagram until {timezone.localtime(until):%H:%M}"
+    job.wait(until, message)
+    _profile_status(job.profile, InstagramProfile.Status.SYNCING, message)
+
+
+def profile_sync_fail(*, job: Job, message: str, error: str = "") -> None:
+    job.fail(message[:500], error=error)
+    _profile_status(job.profile, InstagramProfile.Status.FAILED, message)
+
+
+def _profile_status(profile: InstagramProfile, status: str, message: str) -> None:
+    profile.status, profile.status_message = status, message[:500]
+    profile.save(update_fields=["status", "status_message"])
+
+
+class _Downloader:
+    """Fetches a post's images; an expired link refetches the post's metadata once for fresh links."""
+
+    def __init__(self, data: instagram.PostData):
+        self.data, self.refreshed = data, False
+
+    def fetch(self, position: int) -> bytes:
+        try:
+            return instagram.image_download(self.data.images[position - 1].url)
+        except instagram.ImageExpired:
+            if self.refreshed:
+                raise
+            self.refreshed = True
+            try:
+                self.data = instagram.post_fetch(self.data.shortcode)
+            except instagram.ProfileUnavailable:
+                raise instagram.ImageUnavailable("the post is no longer on Instagram") from None
+            if position > len(self.data.images):
+                raise instagram.ImageUnavailable("the image is no longer in the post") from None
+            return instagram.image_download(self.data.images[position - 1].url)
+
+
+# --- Instagram sessions -----------------------------------------------------------------------
+
+
+def session_store(*, username: str, cookies: dict) -> InstagramSession:
+    """Keep a signed-in session for `username`, replacing an older one of the same account."""
+    username = username_parse(text=username)
+    session, _ = InstagramSession.objects.update_or_create(
+        username=username, defaults={"cookies": cookies, "is_active": True}
+    )
+    return session
