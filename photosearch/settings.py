@@ -255,3 +255,5 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": PROFILE_REFRESH_HOURS * 3600,
     },
 }
+# Most an uploaded instaloader zip may unpack to.
+IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 2 * 1024**3, minimum=1024)

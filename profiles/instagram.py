@@ -18,6 +18,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import instaloader
+import requests
+import urllib3
 from django.conf import settings
 from instaloader import exceptions as ie
 
@@ -175,8 +177,6 @@ def _translate(exc: Exception) -> InstagramError:
         if isinstance(cause, ie.TooManyRequestsException) or "429" in text or "Please wait a few minutes" in text:
             return InstagramWait(settings.INSTAGRAM_BACKOFF_SECONDS, "Instagram asked us to slow down.")
         return InstagramWait(settings.INSTAGRAM_BACKOFF_SECONDS, "Instagram could not be reached.")
-    if isinstance(exc, ie.QueryReturnedForbiddenException):
-        return ImageExpired("Instagram's link to this image has expired.")
     return InstagramError("Instagram answered in a way photosearch does not understand.")
 
 
@@ -321,10 +321,18 @@ def image_download(url: str) -> bytes:
     """The bytes of one image from Instagram's CDN; refuses any other host and oversized answers."""
     if not url_is_instagram(url):
         raise ImageUnavailable("This image link does not point to Instagram.")
-    response = _guarded(loader().context.get_raw, url)
     limit = settings.INSTAGRAM_MAX_IMAGE_BYTES
-    with response:
-        data = response.raw.read(limit + 1, decode_content=True)
+    try:
+        with loader().context.get_raw(url) as response:
+            data = response.raw.read(limit + 1, decode_content=True)
+    except ie.QueryReturnedForbiddenException:
+        raise ImageExpired("Instagram's link to this image has expired.") from None
+    except ie.QueryReturnedNotFoundException:
+        raise ImageUnavailable("Instagram no longer has this image.") from None
+    except (ie.ConnectionException, requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
+        # The CDN is not rate-limited: this is the network. The post is not stored yet; a retry gets it.
+        logger.warning("Instagram's CDN: %s", exc)
+        raise InstagramWait(settings.INSTAGRAM_BACKOFF_SECONDS, "Instagram's images could not be reached.") from None
     if len(data) > limit:
         raise ImageUnavailable(f"This image is larger than {limit} bytes.")
     return data

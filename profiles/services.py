@@ -2,6 +2,8 @@
 
 import logging
 import re
+import shutil
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -365,3 +367,48 @@ def session_store(*, username: str, cookies: dict) -> InstagramSession:
         username=username, defaults={"cookies": cookies, "is_active": True}
     )
     return session
+
+
+# --- Import of a zip uploaded in the admin ----------------------------------------------------
+
+
+class ImportRefused(Exception):
+    """The upload cannot be imported at all; the message says why."""
+
+
+def zip_import_queue(*, upload, profile: InstagramProfile | None, requested_by) -> Job:
+    """Keep the zip in Django storage (any worker can read it there) and queue its import after commit."""
+    job = Job(kind=Job.Kind.IMPORT, profile=profile, requested_by=requested_by)
+    job.source_file.save(Path(upload.name).name, upload, save=False)
+    job.save()
+    from profiles.tasks import import_zip
+
+    transaction.on_commit(lambda: import_zip.delay(job.pk))
+    return job
+
+
+def zip_extract(*, job: Job, into: Path) -> Path:
+    """Unpack the job's zip, flat, into a folder named after the profile; returns that folder.
+
+    Only file names are kept (no path from the archive is followed), and the total size is capped
+    so a zip bomb is refused before it fills the disk.
+    """
+    if not job.source_file:
+        raise ImportRefused("This import has no zip file.")
+    try:
+        with job.source_file.open("rb") as stored, zipfile.ZipFile(stored) as archive:
+            members = [info for info in archive.infolist() if not info.is_dir()]
+            if sum(info.file_size for info in members) > settings.IMPORT_MAX_BYTES:
+                raise ImportRefused(f"This zip unpacks to more than {settings.IMPORT_MAX_BYTES} bytes.")
+            tops = {info.filename.split("/", 1)[0] for info in members if "/" in info.filename}
+            name = job.profile.username if job.profile else (tops.pop() if len(tops) == 1 else "import")
+            folder = into / Path(name).name
+            folder.mkdir()
+            for info in members:
+                filename = Path(info.filename).name
+                if filename and not filename.startswith("."):
+                    with archive.open(info) as source, open(folder / filename, "wb") as target:
+                        shutil.copyfileobj(source, target)
+            return folder
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError):
+        raise ImportRefused("This file is not a readable zip.") from None

@@ -74,6 +74,10 @@ def media(code, taken_at, caption=None, *, slides=1, video=False, alt=None, loca
     return node
 
 
+class WorkerKilled(BaseException):
+    """What a worker killed mid-request looks like from inside: nothing after it runs."""
+
+
 class FakeInstagram:
     def __init__(self):
         self.users: dict[str, dict] = {}
@@ -81,7 +85,8 @@ class FakeInstagram:
         self.images: dict[str, bytes] = {}
         self.requests: list[tuple[str, str]] = []  # (what, url), in order
         self.refusals: dict[str, list[tuple[int, str]]] = {}  # what -> answers to give before the real one
-        self.expired: set[str] = set()  # image paths whose signed link answers 403
+        self.kill_at = ""  # an image path whose download kills the worker
+        self.expired: Counter = Counter()  # image path: how many more times its signed link answers 403
 
     # --- Setting it up ---------------------------------------------------------------------
 
@@ -165,8 +170,10 @@ class FakeInstagram:
         return _json(request, {"data": {"xdt_api__v1__media__shortcode__web_info": {"items": items}}})
 
     def _cdn(self, request, url, form):
-        if url.path in self.expired:
-            self.expired.discard(url.path)  # a fresh link (from refetched metadata) works
+        if url.path == self.kill_at:
+            raise WorkerKilled
+        if self.expired[url.path] > 0:
+            self.expired[url.path] -= 1
             return _response(request, 403, "URL signature expired", "text/plain")
         if url.path not in self.images:
             return _response(request, 404, "", "text/plain")
