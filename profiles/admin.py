@@ -1,6 +1,8 @@
+from django import forms
 from django.contrib import admin
 
-from profiles.models import InstagramProfile, Job, Photo, Post, Tracking
+from profiles import instagram
+from profiles.models import InstagramProfile, InstagramSession, Job, Photo, Post, Tracking
 
 
 class TrackingInline(admin.TabularInline):
@@ -51,3 +53,56 @@ class JobAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     raw_id_fields = ["profile", "requested_by"]
     readonly_fields = ["celery_task_id", "created_at", "started_at", "finished_at", "updated_at", "error"]
+
+
+class InstagramSessionForm(forms.ModelForm):
+    """Cookies or a password go in; only the cookies Instagram hands back are kept, and never shown."""
+
+    cookies_text = forms.CharField(
+        label="Cookies",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4, "autocomplete": "off"}),
+        help_text="Exported from a browser signed in to Instagram: a JSON object or list, or a Cookie header.",
+    )
+    password = forms.CharField(
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+        help_text="Or sign in with the account's password (it is not kept).",
+    )
+    two_factor_code = forms.CharField(label="Two-factor code", required=False, max_length=12)
+
+    class Meta:
+        model = InstagramSession
+        fields = ["username", "is_active"]
+
+    def clean(self):
+        data = super().clean()
+        username, text, password = data.get("username"), data.get("cookies_text"), data.get("password")
+        if not username:
+            return data
+        data["username"] = username.lower()
+        if not (text or password or self.instance.pk):
+            raise forms.ValidationError("Paste the account's cookies, or enter its password.")
+        try:
+            if text:
+                self.instance.cookies = instagram.session_from_cookies(text)
+            elif password:
+                code = data.get("two_factor_code", "")
+                self.instance.cookies = instagram.session_from_login(username, password, lambda: code)
+        except instagram.InstagramError as exc:
+            raise forms.ValidationError(str(exc)) from None
+        return data
+
+
+@admin.register(InstagramSession)
+class InstagramSessionAdmin(admin.ModelAdmin):
+    form = InstagramSessionForm
+    list_display = ["username", "is_active", "updated_at"]
+    list_filter = ["is_active"]
+    readonly_fields = ["stored", "created_at", "updated_at"]
+    fields = ["username", "is_active", "stored", "cookies_text", "password", "two_factor_code"]
+
+    @admin.display(description="Session")
+    def stored(self, obj):
+        return "Stored (hidden). Paste cookies or enter a password to replace it." if obj.cookies else "None yet."

@@ -11,7 +11,7 @@ import lzma
 import re
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -341,21 +341,25 @@ def image_download(url: str) -> bytes:
 # --- Sessions ---------------------------------------------------------------------------------
 
 
-def session_from_login(username: str, password: str, two_factor_code: str = "") -> dict:
-    """Sign in to Instagram and return the session's cookies. Error messages never repeat a secret."""
+def session_from_login(username: str, password: str, ask_code: Callable[[], str] | None = None) -> dict:
+    """Sign in to Instagram and return the session's cookies; `ask_code` gives a two-factor code if asked.
+
+    Error messages are ours, never instaloader's: those may quote what Instagram answered.
+    """
     context = _new_loader().context
     try:
         try:
             context.login(username, password)
         except ie.TwoFactorAuthRequiredException:
-            if not two_factor_code:
+            code = ask_code() if ask_code else ""
+            if not code:
                 raise InstagramError("This account asks for a two-factor code: enter the current one.") from None
-            context.two_factor_login(two_factor_code)
+            context.two_factor_login(code.strip())
     except ie.BadCredentialsException:
-        raise InstagramError("Instagram refused this username and password.") from None
+        raise InstagramError("Instagram refused this password or two-factor code.") from None
     except ie.LoginException:
-        raise InstagramError("Instagram refused the sign-in (a checkpoint, or a wrong code).") from None
-    except (ie.InstaloaderException, ie.AbortDownloadException):
+        raise InstagramError("Instagram refused the sign-in (no such account, or a checkpoint).") from None
+    except (ie.InstaloaderException, ie.AbortDownloadException, requests.RequestException):
         raise InstagramError("Instagram could not be reached to sign in.") from None
     return context.save_session()
 

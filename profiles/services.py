@@ -49,7 +49,9 @@ def profile_track(*, user, text: str) -> tuple[InstagramProfile, Job | None]:
     with transaction.atomic():
         profile, _ = InstagramProfile.objects.get_or_create(username=username)
         Tracking.objects.get_or_create(user=user, profile=profile)
-        job = profile_sync_queue(profile=profile, requested_by=user) if profile.status == profile.Status.NEW else None
+        # A profile already up to date is refreshed by beat; any other (new, failed, stuck) is synced now.
+        ready = profile.status == profile.Status.READY
+        job = None if ready else profile_sync_queue(profile=profile, requested_by=user)
     return profile, job
 
 
@@ -268,14 +270,17 @@ def profile_sync(*, job: Job) -> None:
     _profile_status(profile, InstagramProfile.Status.SYNCING, "")
     feed = instagram.PostFeed(profile.username, resume_from=cursor.get("iterator"))
     _profile_update(profile=profile, data=feed.profile)
-    if feed.resumed:
+    if cursor:
+        # Even when instaloader's state is stale (it keeps 29 days), the sync keeps its first boundary:
+        # it walks past the posts it stored already (no download) rather than stopping on them.
         stop_at = cursor.get("stop_at")
         done, pending, problems = cursor.get("done", 0), cursor.get("pending", []), cursor.get("problems", [])
     else:
         newest = profile.posts.aggregate(newest=Max("taken_at"))["newest"]
         stop_at = newest.isoformat() if newest else None
         done, pending, problems = 0, [], []
-    job.report_progress(done, profile.post_count)
+    # Only a first sync knows how many posts there are to fetch; a refresh does not until it stops.
+    job.report_progress(done, profile.post_count if stop_at is None else None)
     try:
         for index, data in enumerate(feed, start=feed.start_index):
             if stop_at and data.taken_at <= datetime.fromisoformat(stop_at):
@@ -300,11 +305,18 @@ def profile_sync(*, job: Job) -> None:
                 }
                 profile.save(update_fields=["sync_cursor"])
             if not job.report_progress(done):
-                return  # cancelled: the cursor lets the next sync go on from here
+                # Cancelled: the cursor lets the next sync go on from here.
+                photos_queue_for_indexing(photo_ids=pending, profile=profile)
+                profile.sync_cursor = {**profile.sync_cursor, "pending": []}
+                profile.save(update_fields=["sync_cursor"])
+                _profile_status(profile, InstagramProfile.Status.READY, "Sync cancelled.")
+                return
     except instagram.InstagramWait:
-        raise
-    except instagram.InstagramError as exc:
-        _profile_status(profile, InstagramProfile.Status.FAILED, str(exc))
+        # Photos stored so far are indexed meanwhile; the cursor forgets them so they are not sent twice.
+        if pending:
+            photos_queue_for_indexing(photo_ids=pending, profile=profile)
+            profile.sync_cursor = {**profile.sync_cursor, "pending": []}
+            profile.save(update_fields=["sync_cursor"])
         raise
     photos_queue_for_indexing(photo_ids=pending, profile=profile)
     profile.sync_cursor = None
@@ -367,6 +379,17 @@ def session_store(*, username: str, cookies: dict) -> InstagramSession:
         username=username, defaults={"cookies": cookies, "is_active": True}
     )
     return session
+
+
+def session_from_cookies(*, username: str, text: str) -> InstagramSession:
+    """Store a session from cookies exported from a browser signed in to Instagram."""
+    return session_store(username=username, cookies=instagram.session_from_cookies(text))
+
+
+def session_from_login(*, username: str, password: str, ask_code=None) -> InstagramSession:
+    """Sign in to Instagram with a password (and a two-factor code if asked) and store the session."""
+    username = username_parse(text=username)
+    return session_store(username=username, cookies=instagram.session_from_login(username, password, ask_code))
 
 
 # --- Import of a zip uploaded in the admin ----------------------------------------------------

@@ -4,10 +4,12 @@ Everything above it (instaloader's requests, its error mapping and rate controll
 for real. Answers are shaped like Instagram's as instaloader 4.16 reads them (docs/instaloader-notes.md).
 """
 
+import http.client
 import io
 import json
 import zlib
 from collections import Counter
+from types import SimpleNamespace
 from urllib.parse import parse_qs, urlsplit
 
 import requests
@@ -86,6 +88,7 @@ class FakeInstagram:
         self.requests: list[tuple[str, str]] = []  # (what, url), in order
         self.refusals: dict[str, list[tuple[int, str]]] = {}  # what -> answers to give before the real one
         self.kill_at = ""  # an image path whose download kills the worker
+        self.accounts: dict[str, tuple[str, str]] = {}  # username: (password, two-factor code or "")
         self.expired: Counter = Counter()  # image path: how many more times its signed link answers 403
 
     # --- Setting it up ---------------------------------------------------------------------
@@ -129,12 +132,33 @@ class FakeInstagram:
     def _classify(self, url, form) -> str:
         if url.hostname.endswith("cdninstagram.com"):
             return "cdn"
+        if url.path == "/api/v1/web/accounts/login/ajax/":
+            return "login"
+        if url.path == "/accounts/login/ajax/two_factor/":
+            return "two_factor"
         if url.path in ("/graphql/query", "/api/graphql"):
             return {TIMELINE: "timeline", PROFILE_QUERY: "profile_query", POST_QUERY: "post_query"}[form["doc_id"]]
         return "start_page" if url.path == "/" else "profile_page"
 
     def _start_page(self, request, url, form):
-        return _response(request, 200, START_PAGE, "text/html")
+        return _response(request, 200, START_PAGE, "text/html", cookies={"csrftoken": "csrf-from-start"})
+
+    def _login(self, request, url, form):
+        password, code = self.accounts.get(form["username"], (None, ""))
+        if password is None or not form["enc_password"].endswith(f":{password}"):
+            return _json(request, {"authenticated": False, "user": password is not None, "status": "ok"})
+        if code:
+            return _json(request, {"two_factor_required": True, "two_factor_info": {"two_factor_identifier": "2fa-1"}})
+        return self._signed_in(request)
+
+    def _two_factor(self, request, url, form):
+        if form["verificationCode"] != self.accounts[form["username"]][1]:
+            return _json(request, {"status": "fail", "message": "Please check the security code."})
+        return self._signed_in(request)
+
+    def _signed_in(self, request):
+        body = json.dumps({"authenticated": True, "user": True, "userId": "111", "status": "ok"})
+        return _response(request, 200, body, "application/json", cookies=COOKIES)
 
     def _profile_page(self, request, url, form):
         user = self.users.get(url.path.strip("/"))
@@ -181,7 +205,7 @@ class FakeInstagram:
         return _response(request, 200, self.images[url.path], content_type)
 
 
-def _response(request, status: int, body, content_type: str) -> requests.Response:
+def _response(request, status: int, body, content_type: str, cookies=None) -> requests.Response:
     response = requests.Response()
     response.status_code = status
     response.reason = {200: "OK", 302: "Found", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found"}.get(
@@ -189,6 +213,12 @@ def _response(request, status: int, body, content_type: str) -> requests.Respons
     )
     content = body.encode() if isinstance(body, str) else body
     response.raw = urllib3.HTTPResponse(body=io.BytesIO(content), preload_content=False, status=status)
+    if cookies:
+        # Where requests reads Set-Cookie from: the http.client message behind urllib3's response.
+        lines = "".join(f"Set-Cookie: {name}={value}; Path=/\r\n" for name, value in cookies.items())
+        message = http.client.parse_headers(io.BytesIO(f"{lines}\r\n".encode()))
+        response.raw._original_response = SimpleNamespace(msg=message, isclosed=lambda: True, close=lambda: None)
+        response.cookies = requests.cookies.cookiejar_from_dict(cookies)
     response.headers["Content-Type"] = content_type
     response.url = request.url
     response.request = request
