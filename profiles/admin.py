@@ -1,7 +1,12 @@
-from django import forms
-from django.contrib import admin
+import zipfile
 
-from profiles import instagram
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect, render
+from django.urls import path
+
+from profiles import instagram, services
 from profiles.models import InstagramProfile, InstagramSession, Job, Photo, Post, Tracking
 
 
@@ -11,6 +16,24 @@ class TrackingInline(admin.TabularInline):
     raw_id_fields = ["user"]
 
 
+class ImportZipForm(forms.Form):
+    archive = forms.FileField(label="Zip of an instaloader folder", help_text="The folder `instaloader PROFILE` wrote.")
+    profile = forms.CharField(
+        label="Profile", required=False, help_text="Its username; leave empty to take it from the folder."
+    )
+
+    def clean_archive(self):
+        archive = self.cleaned_data["archive"]
+        if not zipfile.is_zipfile(archive):
+            raise forms.ValidationError("This file is not a zip.")
+        archive.seek(0)
+        return archive
+
+    def clean_profile(self):
+        text = self.cleaned_data["profile"]
+        return services.username_parse(text=text) if text else ""
+
+
 @admin.register(InstagramProfile)
 class InstagramProfileAdmin(admin.ModelAdmin):
     list_display = ["username", "full_name", "status", "is_private", "post_count", "last_synced_at"]
@@ -18,6 +41,32 @@ class InstagramProfileAdmin(admin.ModelAdmin):
     search_fields = ["username", "full_name"]
     readonly_fields = ["instagram_id", "last_synced_at", "sync_cursor", "created_at"]
     inlines = [TrackingInline]
+    actions = ["sync_now"]
+    change_list_template = "admin/profiles/instagramprofile/change_list.html"
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.import_zip_view)
+        return [path("import-zip/", view, name="profiles_import_zip"), *super().get_urls()]
+
+    def import_zip_view(self, request):
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = ImportZipForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            username = form.cleaned_data["profile"]
+            profile = InstagramProfile.objects.get_or_create(username=username)[0] if username else None
+            job = services.zip_import_queue(
+                upload=form.cleaned_data["archive"], profile=profile, requested_by=request.user
+            )
+            self.message_user(request, f"The import is queued as job #{job.pk}.", messages.SUCCESS)
+            return redirect("admin:profiles_job_change", job.pk)
+        context = {**self.admin_site.each_context(request), "form": form, "title": "Import an instaloader zip"}
+        return render(request, "admin/profiles/import_zip.html", context)
+
+    @admin.action(description="Sync the selected profiles from Instagram now")
+    def sync_now(self, request, queryset):
+        jobs = [job for profile in queryset if (job := services.profile_sync_queue(profile=profile))]
+        self.message_user(request, f"{len(jobs)} sync(s) queued.", messages.SUCCESS)
 
 
 @admin.register(Post)

@@ -56,10 +56,10 @@ def import_zip(self, job_id: int) -> None:
     if not (job.claim(self.request.id) or job.reclaim(self.request.id)):
         return
     try:
-        with TemporaryDirectory() as folder:
-            services.zip_extract(job=job, into=Path(folder))
+        with TemporaryDirectory() as scratch:
+            folder = services.zip_extract(job=job, into=Path(scratch))
             report = services.folder_import(
-                path=Path(folder),
+                path=folder,
                 username=job.profile.username if job.profile else "",
                 progress=lambda done, total: job.report_progress(done, total),
             )
