@@ -241,6 +241,10 @@ INDEX_BATCH_SIZE = env_int("INDEX_BATCH_SIZE", 8, minimum=1, maximum=256)
 INSTAGRAM_PAUSE_BETWEEN_REQUESTS = env_bool("INSTAGRAM_PAUSE_BETWEEN_REQUESTS", True)
 # A rate-limit wait up to this long is slept in the worker; a longer one becomes a Celery retry.
 INSTAGRAM_MAX_BLOCKING_WAIT = env_int("INSTAGRAM_MAX_BLOCKING_WAIT", 20, minimum=0, maximum=120)
+# Requests allowed per 11 minutes, per kind: HTML pages ("other") and each GraphQL query. Past them,
+# instaloader's rate controller asks to wait; instaloader's own caps are 75 and 200.
+INSTAGRAM_PAGES_PER_WINDOW = env_int("INSTAGRAM_PAGES_PER_WINDOW", 40, minimum=1)
+INSTAGRAM_QUERIES_PER_WINDOW = env_int("INSTAGRAM_QUERIES_PER_WINDOW", 100, minimum=1)
 # How long to back off when Instagram says "Please wait a few minutes" or the network fails.
 INSTAGRAM_BACKOFF_SECONDS = env_int("INSTAGRAM_BACKOFF_SECONDS", 15 * 60, minimum=1)
 # How many times one sync may be put off before it fails for good.

@@ -97,7 +97,9 @@ class _CeleryRateController(instaloader.RateController):
 
     def count_per_sliding_window(self, query_type: str) -> int:
         # Below instaloader's own caps (75 / 200 per 11 min), which accounts get flagged at today.
-        return 40 if query_type == "other" else 100
+        if query_type == "other":
+            return settings.INSTAGRAM_PAGES_PER_WINDOW
+        return settings.INSTAGRAM_QUERIES_PER_WINDOW
 
 
 _loader: instaloader.Instaloader | None = None

@@ -6,8 +6,10 @@ from pathlib import Path
 from tempfile import TemporaryDirectory
 
 from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from profiles import instagram, services
 from profiles.models import Job
@@ -26,6 +28,10 @@ def sync_profile(self, job_id: int) -> None:
         return
     try:
         services.profile_sync(job=job)
+    except SoftTimeLimitExceeded:
+        # A long first sync outlasts one task: its cursor is saved after every post, so go on in a new one.
+        job.wait(timezone.now(), "Going on where it stopped.")
+        raise self.retry(countdown=1, max_retries=None) from None
     except instagram.InstagramWait as wait:
         if self.request.retries >= settings.INSTAGRAM_MAX_RETRIES:
             services.profile_sync_fail(job=job, message=f"{wait} Gave up after {self.request.retries} tries.")

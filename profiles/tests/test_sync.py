@@ -158,6 +158,24 @@ def test_an_instaloader_folder_imports_to_the_same_rows_as_a_scrape_of_the_same_
     assert len(scraped[1]) == 8  # the corrupt slide is refused by both
 
 
+def test_a_sync_that_uses_up_its_request_budget_waits_as_a_retry(instagram, sync, settings):
+    settings.INSTAGRAM_QUERIES_PER_WINDOW = 2  # timeline pages per 11 minutes
+    older = [media(f"C6old{n:07d}", 1700000000 - n, f"Older {n}") for n in range(20)]
+    instagram.add_profile(posts=[*sample_posts(), *older])  # 27 posts: three pages
+    job = sync()
+    assert job.status == Job.Status.WAITING
+    assert 600 < (job.wait_until - job.updated_at).total_seconds() <= 700
+    assert (instagram.count("timeline"), Post.objects.count()) == (2, 24)
+
+
+def test_an_image_link_to_another_host_is_never_followed(instagram, sync):
+    instagram.posts["natgeotravel"][0]["image_versions2"]["candidates"][0]["url"] = "https://evil.example/x.jpg"
+    job = sync()
+    assert "C7emoji0001 image 1: This image link does not point to Instagram." in job.message
+    assert not [url for _, url in instagram.requests if "evil.example" in url]
+    assert Post.objects.get(shortcode="C7emoji0001").photos.count() == 0
+
+
 def test_please_wait_a_few_minutes_backs_off(instagram, sync, settings):
     settings.INSTAGRAM_BACKOFF_SECONDS = 900
     instagram.refuse(
