@@ -5,7 +5,7 @@ import re
 import shutil
 import zipfile
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -25,7 +25,11 @@ logger = logging.getLogger(__name__)
 
 # The first posts of a profile may be pinned ones, older than the newest: never stop on them.
 PINNED_POSTS = 3
+# How many batches of new photos a sync gathers before handing them to the indexer.
+INDEX_BATCHES_PER_JOB = 4
 _PROFILE_URL = re.compile(r"^(?:https?://)?(?:www\.|m\.)?instagram\.com/(?P<name>[^/?#]+)/?(?:[?#].*)?$", re.IGNORECASE)
+# Instagram's own first path segments: a link starting with one is not a profile's.
+_NOT_PROFILES = {"p", "reel", "reels", "tv", "stories", "explore", "accounts", "direct", "about", "legal"}
 
 
 # --- Profiles ---------------------------------------------------------------------------------
@@ -36,6 +40,8 @@ def username_parse(*, text: str) -> str:
     text = text.strip()
     if match := _PROFILE_URL.match(text):
         text = match["name"]
+        if text.lower() in _NOT_PROFILES:
+            raise ValidationError("This is a link to Instagram, but not to a profile.")
     elif "/" in text:
         raise ValidationError("This is not a link to an Instagram profile.")
     text = text.removeprefix("@")
@@ -57,12 +63,15 @@ def profile_track(*, user, text: str) -> tuple[InstagramProfile, Job | None]:
 
 def profile_sync_queue(*, profile: InstagramProfile, requested_by=None) -> Job | None:
     """A sync job for the profile, queued after commit; None if one is already queued or running."""
-    if profile.jobs.filter(kind=Job.Kind.SYNC, status__in=Job.ACTIVE).exists():
-        return None
-    job = Job.objects.create(kind=Job.Kind.SYNC, profile=profile, requested_by=requested_by)
-    from profiles.tasks import sync_profile
+    from profiles.tasks import sync_profile  # here: the tasks module imports this one
 
-    transaction.on_commit(lambda: sync_profile.delay(job.pk))
+    with transaction.atomic():
+        # The profile's row is the lock: two users adding it at once get one sync between them.
+        InstagramProfile.objects.select_for_update().filter(pk=profile.pk).first()
+        if profile.jobs.filter(kind=Job.Kind.SYNC, status__in=Job.ACTIVE).exists():
+            return None
+        job = Job.objects.create(kind=Job.Kind.SYNC, profile=profile, requested_by=requested_by)
+        sync_profile.delay_on_commit(job.pk)
     return job
 
 
@@ -79,6 +88,7 @@ def profiles_refresh() -> list[Job]:
 @dataclass
 class IngestResult:
     post: Post
+    created: bool = False
     new_photo_ids: list[int] = field(default_factory=list)
     refused: dict[int, str] = field(default_factory=dict)  # position: why its image was not stored
 
@@ -101,7 +111,7 @@ def post_ingest(*, profile: InstagramProfile, data: instagram.PostData, fetch: C
     saved_files = []
     try:
         with transaction.atomic():
-            post = _post_save(profile=profile, data=data)
+            post, created = _post_save(profile=profile, data=data)
             new_ids = []
             for position, image in checked.items():
                 photo = Photo(
@@ -121,10 +131,10 @@ def post_ingest(*, profile: InstagramProfile, data: instagram.PostData, fetch: C
         for name in saved_files:
             Photo.image.field.storage.delete(name)
         raise
-    return IngestResult(post=post, new_photo_ids=new_ids, refused=refused)
+    return IngestResult(post=post, created=created, new_photo_ids=new_ids, refused=refused)
 
 
-def _post_save(*, profile: InstagramProfile, data: instagram.PostData) -> Post:
+def _post_save(*, profile: InstagramProfile, data: instagram.PostData) -> tuple[Post, bool]:
     fields = {
         "media_id": data.media_id,
         "taken_at": data.taken_at,
@@ -146,7 +156,7 @@ def _post_save(*, profile: InstagramProfile, data: instagram.PostData) -> Post:
             setattr(post, name, fields[name])
         if changed:
             post.save(update_fields=changed)
-    return post
+    return post, created
 
 
 def photos_queue_for_indexing(*, photo_ids: list[int], profile: InstagramProfile | None = None) -> Job | None:
@@ -226,10 +236,9 @@ def _folder_post_import(*, profile, folder_post: folders.FolderPost, report: Imp
             raise ImageRefused("too large")
         return file.read_bytes()
 
-    existed = Post.objects.filter(shortcode=data.shortcode).exists()
     result = post_ingest(profile=profile, data=data, fetch=read)
     report.posts += 1
-    report.new_posts += not existed
+    report.new_posts += result.created
     report.new_photos += len(result.new_photo_ids)
     new_photo_ids.extend(result.new_photo_ids)
     for position, reason in result.refused.items():
@@ -266,67 +275,86 @@ def profile_sync(*, job: Job) -> None:
     instagram.InstagramError when it refuses for good; everything stored before either is kept.
     """
     profile = job.profile
-    cursor = profile.sync_cursor or {}
     _profile_status(profile, InstagramProfile.Status.SYNCING, "")
-    feed = instagram.PostFeed(profile.username, resume_from=cursor.get("iterator"))
+    feed = instagram.PostFeed(profile.username, resume_from=(profile.sync_cursor or {}).get("iterator"))
     _profile_update(profile=profile, data=feed.profile)
-    if cursor:
-        # Even when instaloader's state is stale (it keeps 29 days), the sync keeps its first boundary:
-        # it walks past the posts it stored already (no download) rather than stopping on them.
-        stop_at = cursor.get("stop_at")
-        done, pending, problems = cursor.get("done", 0), cursor.get("pending", []), cursor.get("problems", [])
-    else:
-        newest = profile.posts.aggregate(newest=Max("taken_at"))["newest"]
-        stop_at = newest.isoformat() if newest else None
-        done, pending, problems = 0, [], []
+    progress = _SyncProgress.of(profile)
     # Only a first sync knows how many posts there are to fetch; a refresh does not until it stops.
-    job.report_progress(done, profile.post_count if stop_at is None else None)
+    job.report_progress(progress.done, profile.post_count if progress.stop_at is None else None)
     try:
         for index, data in enumerate(feed, start=feed.start_index):
-            if stop_at and data.taken_at <= datetime.fromisoformat(stop_at):
+            if progress.reached(data):
                 if index < PINNED_POSTS:
                     continue
                 break
             with transaction.atomic():
-                result = post_ingest(profile=profile, data=data, fetch=_Downloader(data).fetch)
-                done += 1
-                pending += result.new_photo_ids
-                problems += [f"{data.shortcode} image {n}: {why}" for n, why in result.refused.items()]
-                if len(pending) >= settings.INDEX_BATCH_SIZE:
-                    photos_queue_for_indexing(photo_ids=pending, profile=profile)
-                    pending = []
+                progress.add(post_ingest(profile=profile, data=data, fetch=_Downloader(data).fetch))
+                if len(progress.pending) >= settings.INDEX_BATCH_SIZE * INDEX_BATCHES_PER_JOB:
+                    progress.index_pending(profile)  # indexing starts while the sync goes on
                 # Saved with the post it follows: a worker killed now resumes after this post, not before.
-                profile.sync_cursor = {
-                    "iterator": feed.freeze(),
-                    "stop_at": stop_at,
-                    "done": done,
-                    "pending": pending,
-                    "problems": problems,
-                }
-                profile.save(update_fields=["sync_cursor"])
-            if not job.report_progress(done):
-                # Cancelled: the cursor lets the next sync go on from here.
-                photos_queue_for_indexing(photo_ids=pending, profile=profile)
-                profile.sync_cursor = {**profile.sync_cursor, "pending": []}
-                profile.save(update_fields=["sync_cursor"])
+                progress.save(profile, iterator=feed.freeze())
+            if not job.report_progress(progress.done):
+                progress.index_pending(profile)
                 _profile_status(profile, InstagramProfile.Status.READY, "Sync cancelled.")
-                return
+                return  # the cursor lets the next sync go on from here
     except instagram.InstagramWait:
-        # Photos stored so far are indexed meanwhile; the cursor forgets them so they are not sent twice.
-        if pending:
-            photos_queue_for_indexing(photo_ids=pending, profile=profile)
-            profile.sync_cursor = {**profile.sync_cursor, "pending": []}
-            profile.save(update_fields=["sync_cursor"])
+        progress.index_pending(profile)  # what is stored is indexed meanwhile
         raise
-    photos_queue_for_indexing(photo_ids=pending, profile=profile)
-    profile.sync_cursor = None
-    profile.last_synced_at = timezone.now()
+    progress.index_pending(profile)
+    profile.sync_cursor, profile.last_synced_at = None, timezone.now()
     profile.save(update_fields=["sync_cursor", "last_synced_at"])
     _profile_status(profile, InstagramProfile.Status.READY, "")
-    message = f"{done} new post{'s' if done != 1 else ''}."
-    if problems:
-        message += f" {len(problems)} image{'s' if len(problems) != 1 else ''} skipped: " + "; ".join(problems)
-    job.finish(message[:500])
+    job.finish(progress.summary())
+
+
+@dataclass
+class _SyncProgress:
+    """Where a sync stands; kept in profile.sync_cursor, beside instaloader's iterator, after every post."""
+
+    stop_at: str | None  # the newest post stored when the sync began: the boundary of "new"
+    done: int = 0  # posts gone through (the one re-read after a resume counts twice)
+    new_posts: int = 0
+    pending: list[int] = field(default_factory=list)  # new photos not handed to the indexer yet
+    problems: list[str] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, profile: InstagramProfile) -> "_SyncProgress":
+        if cursor := profile.sync_cursor:
+            # Even when instaloader's state is stale (it keeps 29 days), the sync keeps its first boundary:
+            # it walks past the posts it stored already (no download) rather than stopping on them.
+            return cls(**{name: cursor[name] for name in cls.__dataclass_fields__ if name in cursor})
+        newest = profile.posts.aggregate(newest=Max("taken_at"))["newest"]
+        return cls(stop_at=newest.isoformat() if newest else None)
+
+    def reached(self, data: instagram.PostData) -> bool:
+        """Whether this post is no newer than the boundary (where a sync stops, pinned posts aside)."""
+        return self.stop_at is not None and data.taken_at <= datetime.fromisoformat(self.stop_at)
+
+    def add(self, result: IngestResult) -> None:
+        self.done += 1
+        self.new_posts += result.created
+        self.pending += result.new_photo_ids
+        self.problems += [f"{result.post.shortcode} image {n}: {why}" for n, why in result.refused.items()]
+
+    def save(self, profile: InstagramProfile, iterator: dict | None = None) -> None:
+        iterator = iterator or (profile.sync_cursor or {}).get("iterator")
+        profile.sync_cursor = {"iterator": iterator, **asdict(self)}
+        profile.save(update_fields=["sync_cursor"])
+
+    def index_pending(self, profile: InstagramProfile) -> None:
+        """Hand the pending photos to the indexer; the cursor forgets them so they are not sent twice."""
+        if self.pending:
+            photos_queue_for_indexing(photo_ids=self.pending, profile=profile)
+            self.pending = []
+            if profile.sync_cursor:
+                self.save(profile)
+
+    def summary(self) -> str:
+        text = f"{self.new_posts} new post{'s' if self.new_posts != 1 else ''}."
+        if self.problems:
+            count = len(self.problems)
+            text += f" {count} image{'s' if count != 1 else ''} skipped: " + "; ".join(self.problems)
+        return text[:500]
 
 
 def profile_sync_wait(*, job: Job, seconds: int) -> None:
@@ -404,9 +432,9 @@ def zip_import_queue(*, upload, profile: InstagramProfile | None, requested_by) 
     job = Job(kind=Job.Kind.IMPORT, profile=profile, requested_by=requested_by)
     job.source_file.save(Path(upload.name).name, upload, save=False)
     job.save()
-    from profiles.tasks import import_zip
+    from profiles.tasks import import_zip  # here: the tasks module imports this one
 
-    transaction.on_commit(lambda: import_zip.delay(job.pk))
+    import_zip.delay_on_commit(job.pk)
     return job
 
 

@@ -88,6 +88,7 @@ class FakeInstagram:
         self.requests: list[tuple[str, str]] = []  # (what, url), in order
         self.refusals: dict[str, list[tuple[int, str]]] = {}  # what -> answers to give before the real one
         self.kill_at = ""  # an image path whose download kills the worker
+        self.on_download: dict[str, object] = {}  # image path: what to call (once) as it is downloaded
         self.accounts: dict[str, tuple[str, str]] = {}  # username: (password, two-factor code or "")
         self.expired: Counter = Counter()  # image path: how many more times its signed link answers 403
 
@@ -196,6 +197,8 @@ class FakeInstagram:
     def _cdn(self, request, url, form):
         if url.path == self.kill_at:
             raise WorkerKilled
+        if hook := self.on_download.pop(url.path, None):
+            hook()
         if self.expired[url.path] > 0:
             self.expired[url.path] -= 1
             return _response(request, 403, "URL signature expired", "text/plain")

@@ -41,7 +41,9 @@ def test_it_answers_htmx_with_the_panel_alone(client, user):
     assert 'id="profile-natgeotravel"' in response.text
 
 
-@pytest.mark.parametrize("text", ["nat geo", "a" * 31, "natgeo!", "", "https://example.com/natgeotravel/"])
+@pytest.mark.parametrize(
+    "text", ["nat geo", "a" * 31, "natgeo!", "", "https://example.com/natgeotravel/", "instagram.com/p/C7emoji0001/"]
+)
 def test_a_bad_username_gets_a_form_error_and_no_job(client, user, text):
     response = client.post(reverse("profile_add"), {"profile": text})
     assert response.status_code == 400

@@ -144,6 +144,16 @@ def test_a_sync_killed_mid_way_resumes_where_it_stopped_without_duplicates(fake_
     assert (fake_instagram.count("timeline"), fake_instagram.count("cdn")) == (1, 2)
 
 
+def test_a_sync_cancelled_mid_way_stops_and_the_next_one_goes_on(instagram, sync):
+    cancel = lambda: Job.objects.get(kind=Job.Kind.SYNC).cancel()  # noqa: E731 (an admin, meanwhile)
+    instagram.on_download[instagram.image_path("C7carou0002", 1)] = cancel
+    job = sync()
+    assert (job.status, Post.objects.count()) == (Job.Status.CANCELLED, 2)
+    profile = InstagramProfile.objects.get()
+    assert (profile.status_message, profile.sync_cursor["done"]) == ("Sync cancelled.", 2)
+    assert (sync().message, Post.objects.count()) == ("7 new posts.", 7)
+
+
 def test_an_instaloader_folder_imports_to_the_same_rows_as_a_scrape_of_the_same_posts(instagram, sync):
     for folder_post in folders.folder_posts(FOLDER):
         if folder_post.stem != BROKEN_METADATA.removesuffix(".json.xz"):
