@@ -19,6 +19,7 @@ from PIL import Image
 TIMELINE = "29104886249145907"  # a profile's posts, signed in
 PROFILE_QUERY = "27937681195819736"  # a profile's details, signed in
 POST_QUERY = "27128499623469141"  # one post's metadata
+ANONYMOUS_TIMELINE = "28904005159232689"  # a profile's posts after the first page, signed out
 CDN = "https://scontent-fra5-1.cdninstagram.com"
 OWNER = {
     "pk": "25025320",
@@ -138,7 +139,8 @@ class FakeInstagram:
         if url.path == "/accounts/login/ajax/two_factor/":
             return "two_factor"
         if url.path in ("/graphql/query", "/api/graphql"):
-            return {TIMELINE: "timeline", PROFILE_QUERY: "profile_query", POST_QUERY: "post_query"}[form["doc_id"]]
+            queries = {TIMELINE: "timeline", PROFILE_QUERY: "profile_query", POST_QUERY: "post_query"}
+            return queries.get(form["doc_id"], "anonymous_timeline")
         return "start_page" if url.path == "/" else "profile_page"
 
     def _start_page(self, request, url, form):
@@ -165,8 +167,10 @@ class FakeInstagram:
         user = self.users.get(url.path.strip("/"))
         if user is None:
             return _response(request, 404, "<html>Page not found</html>", "text/html")
-        count = len(self.posts[user["username"]])
-        data = {"xig_user_by_username": {**user, "id": "page-" + user["pk"], "media_count": count}}
+        posts = self.posts[user["username"]]
+        # The page embeds the profile and, for a public one, the codes of its first posts.
+        first = {} if user["is_private"] else {"polaris_ordered_timeline_connection": self._codes(posts, 0)}
+        data = {"xig_user_by_username": {**user, "id": "page-" + user["pk"], "media_count": len(posts), **first}}
         script = json.dumps({"require": [{"__bbox": {"result": {"data": data}}}]})
         return _response(request, 200, f'<script type="application/json">{script}</script>', "text/html")
 
@@ -188,6 +192,20 @@ class FakeInstagram:
             "page_info": {"has_next_page": more, "end_cursor": str(start + 12) if more else None},
         }
         return _json(request, {"data": {"xdt_api__v1__feed__user_timeline_graphql_connection": connection}})
+
+    def _anonymous_timeline(self, request, url, form):
+        variables = json.loads(form["variables"])
+        posts = next(self.posts[u["username"]] for u in self.users.values() if "page-" + u["pk"] == variables["id"])
+        connection = self._codes(posts, int(variables["after"]))
+        return _json(request, {"data": {"node": {"polaris_ordered_timeline_connection": connection}}})
+
+    @staticmethod
+    def _codes(posts, start: int) -> dict:
+        page, more = posts[start : start + 12], start + 12 < len(posts)
+        return {
+            "edges": [{"node": {"code": node["code"]}} for node in page],
+            "page_info": {"has_next_page": more, "end_cursor": str(start + 12) if more else None},
+        }
 
     def _post_query(self, request, url, form):
         code = json.loads(form["variables"])["shortcode"]

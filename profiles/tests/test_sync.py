@@ -77,6 +77,15 @@ def test_it_stores_what_instagram_says_about_each_post(instagram, sync):
     assert list(slides) == ["a temple", "", "a red maple"]
 
 
+def test_a_sync_without_a_session_reads_the_profile_page_then_each_post(fake_instagram, sync):
+    fake_instagram.add_profile(posts=sample_posts())
+    job = sync()
+    assert job.message == "7 new posts."
+    assert (fake_instagram.count("timeline"), fake_instagram.count("post_query")) == (0, 7)
+    assert Photo.objects.count() == 9
+    assert Post.objects.get(shortcode="C7emoji0001").location_name == "Berlin, Germany"
+
+
 def test_it_downloads_full_resolution_images_from_instagrams_cdn_only(instagram, sync):
     sync()
     downloads = [url for what, url in instagram.requests if what == "cdn"]
