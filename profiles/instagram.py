@@ -29,6 +29,7 @@ logger = logging.getLogger(__name__)
 _ALLOWED_HOST_SUFFIXES = (".instagram.com", ".cdninstagram.com", ".fbcdn.net")
 # Instagram's signed CDN links carry an `se=` parameter that makes the CDN serve a smaller copy.
 _SE_PARAMETER = re.compile(r"([?&])se=\d+&?")
+_SHORTCODE = re.compile(r"\A[A-Za-z0-9_-]{1,64}\Z")
 _KINDS = {"GraphImage": "image", "GraphSidecar": "carousel", "GraphVideo": "video"}
 
 
@@ -134,6 +135,7 @@ def loader() -> instaloader.Instaloader:
             if session:
                 _loader.context.load_session(session.username, session.cookies)
             else:
+                # instaloader has no public way to sign out: a fresh anonymous session is what it starts with.
                 _loader.context._session = _loader.context.get_anonymous_session()
                 _loader.context.username = None
             _loaded_session = key
@@ -233,6 +235,9 @@ def _count(node: dict, *paths: tuple[str, ...]) -> int | None:
 def _post_data(post: instaloader.Post) -> PostData:
     """A Post as plain data, from fields that cost no request (instaloader fetches lazily otherwise)."""
     node = post._node
+    # The shortcode names files in storage: anything but Instagram's alphabet is refused, not followed.
+    if not _SHORTCODE.match(str(post.shortcode)):
+        raise InstagramError("this post's shortcode is not one Instagram makes")
     iphone = node.get("iphone_struct") or {}
     location = node.get("location") or iphone.get("location") or {}
     timestamp = node["date"] if "date" in node else node["taken_at_timestamp"]

@@ -36,8 +36,10 @@ def sync_profile(self, job_id: int) -> None:
         if self.request.retries >= settings.INSTAGRAM_MAX_RETRIES:
             services.profile_sync_fail(job=job, message=f"{wait} Gave up after {self.request.retries} tries.")
             return
-        services.profile_sync_wait(job=job, seconds=wait.seconds)
-        raise self.retry(countdown=wait.seconds, max_retries=settings.INSTAGRAM_MAX_RETRIES) from None
+        # Redis hands an unacknowledged message out again after its visibility timeout: wait less than that.
+        seconds = min(wait.seconds, settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] - 60)
+        services.profile_sync_wait(job=job, seconds=seconds)
+        raise self.retry(countdown=seconds, max_retries=settings.INSTAGRAM_MAX_RETRIES) from None
     except instagram.InstagramError as exc:
         services.profile_sync_fail(job=job, message=str(exc), error=traceback.format_exc())
     except Exception:

@@ -1,3 +1,5 @@
+import json
+import lzma
 from io import StringIO
 from pathlib import Path
 
@@ -89,3 +91,16 @@ def test_it_queues_the_new_photos_for_indexing_in_batches(settings, ml_queue, dj
     assert [name for name, _ in sent] == ["search.tasks.index_photos"] * 3
     assert sorted(pk for _, (ids, _) in sent for pk in ids) == sorted(Photo.objects.values_list("pk", flat=True))
     assert [len(ids) for _, (ids, _) in sent] == [3, 3, 2]
+
+
+def test_a_post_whose_shortcode_is_not_instagrams_is_skipped_and_named(tmp_path):
+    folder = tmp_path / "natgeotravel"
+    folder.mkdir()
+    structure = json.loads(lzma.decompress((FOLDER / "2024-05-21_14-00-00_UTC.json.xz").read_bytes()))
+    structure["node"]["shortcode"] = "../../../etc/evil"
+    (folder / "2024-05-21_14-00-00_UTC.json").write_text(json.dumps(structure))
+    (folder / "2024-05-21_14-00-00_UTC.jpg").write_bytes((FOLDER / "2024-05-21_14-00-00_UTC.jpg").read_bytes())
+    err = StringIO()
+    call_command("import_instaloader", str(folder), stdout=StringIO(), stderr=err)
+    assert "Skipped 2024-05-21_14-00-00_UTC.json: this post's shortcode is not one Instagram makes" in err.getvalue()
+    assert not Post.objects.exists()
