@@ -4,8 +4,10 @@ from base64 import b64decode
 import pytest
 import redis
 import requests
+from celery.contrib.testing.worker import start_worker
 from django.conf import settings as django_settings
 
+from photosearch.celery import app as celery_app
 from profiles import instagram
 from profiles.models import InstagramSession
 from profiles.tests.fake_instagram import COOKIES, FakeInstagram
@@ -43,4 +45,17 @@ def ml_queue():
         return found
 
     yield messages
+    client.delete("ml")
+
+
+@pytest.fixture
+def scrape_worker(transactional_db):
+    """A real Celery worker on the `scrape` queue only: the photos a sync hands to the indexer (the
+    `ml` queue, issue 4's code) wait there unrun, and are dropped when the test ends."""
+    celery_app.control.purge()
+    client = redis.Redis.from_url(django_settings.REDIS_URL)
+    with start_worker(
+        celery_app, pool="solo", perform_ping_check=False, queues=["scrape"], hostname="scrape-tests@photosearch"
+    ) as worker:
+        yield worker
     client.delete("ml")

@@ -34,7 +34,7 @@ def settled(job: Job) -> Job:
     raise AssertionError(f"The job is still {job.status}.")
 
 
-def test_staff_import_a_zipped_instaloader_folder(admin_client, celery_worker):
+def test_staff_import_a_zipped_instaloader_folder(admin_client, scrape_worker):
     response = admin_client.post(reverse("admin:profiles_import_zip"), {"archive": zipped_folder()})
     job = settled(Job.objects.get(kind=Job.Kind.IMPORT))
     assert response.url == reverse("admin:profiles_job_change", args=[job.pk])

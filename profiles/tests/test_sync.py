@@ -37,7 +37,7 @@ def user(django_user_model):
 
 
 @pytest.fixture
-def sync(celery_worker, user):
+def sync(scrape_worker, user):
     """Track the profile (first sync) or sync it again; returns the settled job."""
 
     def run() -> Job:
@@ -64,6 +64,17 @@ def test_it_stores_every_post_and_photo_on_a_first_sync(instagram, sync):
     assert Photo.objects.count() == 9  # the carousel's 3 slides and the video's thumbnail included
     profile = InstagramProfile.objects.get()
     assert (profile.status, profile.full_name, profile.instagram_id) == ("ready", "Nat Geo Travel", "25025320")
+
+
+def test_it_queues_the_new_photos_for_indexing_in_batches(instagram, sync, ml_queue):
+    sync()
+    sent = ml_queue()
+    index_job = Job.objects.get(kind=Job.Kind.INDEX)
+    assert [(name, len(ids), job_id) for name, (ids, job_id) in sent] == [
+        ("search.tasks.index_photos", 8, index_job.pk),
+        ("search.tasks.index_photos", 1, index_job.pk),
+    ]
+    assert sorted(pk for _, (ids, _) in sent for pk in ids) == sorted(Photo.objects.values_list("pk", flat=True))
 
 
 def test_it_stores_what_instagram_says_about_each_post(instagram, sync):
@@ -136,7 +147,7 @@ def test_a_429_schedules_a_retry_instead_of_a_sleeping_worker(instagram, sync):
     assert celery_state(job) == "RETRY"
 
 
-def test_a_sync_killed_mid_way_resumes_where_it_stopped_without_duplicates(fake_instagram, signed_in, celery_worker):
+def test_a_sync_killed_mid_way_resumes_where_it_stopped_without_duplicates(fake_instagram, signed_in, scrape_worker):
     posts = [media(f"C9post{n:05d}", 1717000000 - n * 1000, f"Post {n}") for n in range(15)]  # two pages
     fake_instagram.add_profile(posts=posts)
     job = Job.objects.create(kind=Job.Kind.SYNC, profile=InstagramProfile.objects.create(username="natgeotravel"))
