@@ -226,7 +226,6 @@ CELERY_BROKER_TRANSPORT_OPTIONS = CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = _VIS
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_SEND_TASK_EVENTS = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
-CELERY_BEAT_SCHEDULE: dict = {}
 
 # --- Models (search/ml reads these; nothing loads a model at import) --------------------------
 
@@ -248,3 +247,30 @@ ML_DTYPE = env_choice("ML_DTYPE", "auto", ("auto", "fp32", "bf16"))
 INDEX_BATCH_SIZE = env_int("INDEX_BATCH_SIZE", 8, minimum=1, maximum=256)
 ML_THREADS = env_int("ML_THREADS", 0, minimum=0)  # 0: the CPUs this process may use
 DESCRIPTION_MAX_TOKENS = env_int("DESCRIPTION_MAX_TOKENS", 30, minimum=5, maximum=200)
+
+# --- Instagram (profiles/instagram.py reads these) --------------------------------------------
+
+# instaloader's own short random pause before each request (mean ~1.7 s): politeness, off in tests.
+INSTAGRAM_PAUSE_BETWEEN_REQUESTS = env_bool("INSTAGRAM_PAUSE_BETWEEN_REQUESTS", True)
+# A rate-limit wait up to this long is slept in the worker; a longer one becomes a Celery retry.
+INSTAGRAM_MAX_BLOCKING_WAIT = env_int("INSTAGRAM_MAX_BLOCKING_WAIT", 20, minimum=0, maximum=120)
+# Requests allowed per 11 minutes, per kind: HTML pages ("other") and each GraphQL query. Past them,
+# instaloader's rate controller asks to wait; instaloader's own caps are 75 and 200.
+INSTAGRAM_PAGES_PER_WINDOW = env_int("INSTAGRAM_PAGES_PER_WINDOW", 40, minimum=1)
+INSTAGRAM_QUERIES_PER_WINDOW = env_int("INSTAGRAM_QUERIES_PER_WINDOW", 100, minimum=1)
+# How long to back off when Instagram says "Please wait a few minutes" or the network fails.
+INSTAGRAM_BACKOFF_SECONDS = env_int("INSTAGRAM_BACKOFF_SECONDS", 15 * 60, minimum=1)
+# How many times one sync may be put off before it fails for good.
+INSTAGRAM_MAX_RETRIES = env_int("INSTAGRAM_MAX_RETRIES", 8, minimum=0, maximum=100)
+# Biggest image accepted from Instagram's CDN or from an imported folder, in bytes.
+INSTAGRAM_MAX_IMAGE_BYTES = env_int("INSTAGRAM_MAX_IMAGE_BYTES", 30 * 1024 * 1024, minimum=1024)
+# Every tracked profile is synced again this often by Celery beat (a profile nobody tracks is not).
+PROFILE_REFRESH_HOURS = env_int("PROFILE_REFRESH_HOURS", 24, minimum=1)
+CELERY_BEAT_SCHEDULE = {
+    "refresh-tracked-profiles": {
+        "task": "profiles.tasks.refresh_tracked_profiles",
+        "schedule": PROFILE_REFRESH_HOURS * 3600,
+    },
+}
+# Most an uploaded instaloader zip may unpack to.
+IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 2 * 1024**3, minimum=1024)

@@ -6,7 +6,7 @@ from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.core.validators import RegexValidator
 from django.db import models
-from django.db.models.functions import Lower
+from django.db.models.functions import Coalesce, Least, Lower
 from django.utils import timezone
 from pgvector.django import HalfVectorField, HnswIndex
 
@@ -168,6 +168,10 @@ class Photo(models.Model):
         return f"{self.post.shortcode} #{self.position}"
 
 
+def import_upload_to(job: "Job", filename: str) -> str:
+    return f"imports/{timezone.now():%Y/%m/%d}/{filename}"
+
+
 class Job(models.Model):
     """A unit of background work, written by the task that does it: what users and admins watch."""
 
@@ -198,6 +202,8 @@ class Job(models.Model):
     error = models.TextField(blank=True, help_text="Technical detail (a traceback) for staff only.")
     wait_until = models.DateTimeField(null=True, blank=True, help_text="While waiting: when the job goes on.")
     celery_task_id = models.CharField(max_length=255, blank=True)
+    # An import's zip, kept in Django storage so that any worker on any machine can read it.
+    source_file = models.FileField(upload_to=import_upload_to, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -232,6 +238,24 @@ class Job(models.Model):
             celery_task_id=celery_task_id or self.celery_task_id,
         )
 
+    def reclaim(self, celery_task_id: str) -> bool:
+        """Take back a running job for the same task delivered again (its worker died mid-way)."""
+        won = (
+            bool(celery_task_id)
+            and Job.objects.filter(pk=self.pk, status=self.Status.RUNNING, celery_task_id=celery_task_id).update(
+                updated_at=timezone.now()
+            )
+            == 1
+        )
+        self.refresh_from_db()
+        return won
+
+    def advance(self, by: int) -> bool:
+        """Count `by` more items done (a batch of a job that has several); False once the job is not running."""
+        done = models.F("progress_done") + by
+        # Never past the total: a batch delivered twice must not count twice into "12 of 10".
+        return self._transition([self.Status.RUNNING], progress_done=Least(done, Coalesce("progress_total", done)))
+
     def report_progress(self, done: int, total: int | None = None) -> bool:
         """Record progress; False once the job has been cancelled, which the worker takes as its cue to stop."""
         changes = {"progress_done": done}
@@ -262,3 +286,26 @@ class Job(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status in self.ACTIVE
+
+
+class InstagramSession(models.Model):
+    """A signed-in Instagram session (its cookies): Instagram shows far more to a signed-in visitor.
+
+    The cookies are a password in all but name: they are never shown, listed or logged.
+    """
+
+    username = models.CharField(max_length=30, unique=True, validators=[validate_instagram_username])
+    cookies = models.JSONField(default=dict, editable=False)
+    is_active = models.BooleanField(default=True, help_text="The newest active session is the one used.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-updated_at"]
+
+    def __str__(self):
+        return f"@{self.username}"
+
+    def __repr__(self):
+        # The default repr would do, but say so: nothing here may ever print the cookies.
+        return f"<InstagramSession @{self.username}>"

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 from django.utils import timezone
 
 from profiles.models import Job, Photo
@@ -172,21 +172,14 @@ def photo_text(photo: Photo) -> str:
     return ". ".join(part.strip() for part in parts if part and part.strip())
 
 
-def photos_in_scope(job: Job) -> QuerySet[Photo]:
-    """The photos an index job covers: its profile's, or every photo for a job without a profile."""
-    photos = Photo.objects.all()
-    return photos.filter(post__profile=job.profile_id) if job.profile_id else photos
-
-
-def job_report_index_progress(*, job: Job) -> None:
-    """Progress as photos up to date out of photos in scope: the same answer however often it is asked."""
-    scope = photos_in_scope(job)
-    total = scope.count()
-    done = scope.filter(photos_up_to_date()).count()
-    if not job.report_progress(done, total) or done < total:
+def job_record_batch(*, job: Job, photo_ids: list[int]) -> None:
+    """Count a batch into its job's progress; the batch that completes the job finishes it."""
+    if not job.advance(len(photo_ids)) or job.progress_done < (job.progress_total or 0):
         return
+    scope = Photo.objects.filter(post__profile=job.profile_id) if job.profile_id else Photo.objects.all()
     failed = scope.exclude(index_error="").count()
-    job.finish(f"{done - failed} photos indexed" + (f", {failed} could not be read" if failed else "") + ".")
+    indexed = max(job.progress_done - failed, 0)
+    job.finish(f"{indexed} photos indexed" + (f", {failed} could not be read" if failed else "") + ".")
 
 
 def photos_enqueue(*, photo_ids: list[int], job: Job | None = None) -> int:

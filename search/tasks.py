@@ -6,7 +6,7 @@ import traceback
 from celery import shared_task
 
 from profiles.models import Job
-from search.indexing import job_report_index_progress, photos_index
+from search.indexing import job_record_batch, photos_index
 from search.ml.errors import ModelUnavailable
 
 log = logging.getLogger(__name__)
@@ -17,9 +17,11 @@ def index_photos(self, photo_ids: list[int], job_id: int | None = None) -> dict:
     """Index one batch of photos; the job (if any) follows its progress across all its batches."""
     job = Job.objects.filter(pk=job_id).first() if job_id else None
     if job:
-        job.claim(self.request.id or "")  # the first batch starts the job; later batches find it running
-        if not job.is_active:  # cancelled, or failed on an earlier batch
+        if job.status == Job.Status.CANCELLED:
             return {"skipped": len(photo_ids), "job": job.status}
+        # The first batch starts the job; later ones find it running. A batch of a job already ended
+        # (delivered late, or twice) still indexes its photos: they need it all the same.
+        job.claim(self.request.id or "")
     try:
         result = photos_index(photo_ids=photo_ids)
     except ModelUnavailable as exc:
@@ -33,5 +35,5 @@ def index_photos(self, photo_ids: list[int], job_id: int | None = None) -> dict:
             job.fail("Indexing failed unexpectedly; an admin can see why and retry.", error=traceback.format_exc())
         raise
     if job:
-        job_report_index_progress(job=job)
+        job_record_batch(job=job, photo_ids=photo_ids)
     return {"indexed": len(result.indexed), "failed": len(result.failed), "skipped": len(result.skipped)}

@@ -18,7 +18,7 @@ def profile_photos(transactional_db):
 
 def test_an_index_job_runs_through_its_batches_on_a_real_worker(celery_worker, profile_photos, settings):
     settings.INDEX_BATCH_SIZE = 2
-    job = Job.objects.create(kind=Job.Kind.INDEX, profile=profile_photos[0].post.profile)
+    job = Job.objects.create(kind=Job.Kind.INDEX, profile=profile_photos[0].post.profile, progress_total=5)
     assert photos_enqueue(photo_ids=[p.pk for p in profile_photos], job=job) == 3
     job = wait_for(job)
     assert (job.status, job.progress_done, job.progress_total) == (Job.Status.DONE, 5, 5)
@@ -28,7 +28,7 @@ def test_an_index_job_runs_through_its_batches_on_a_real_worker(celery_worker, p
 
 def test_a_job_with_a_corrupt_image_finishes_with_that_photo_failed(celery_worker, profile_photos):
     profile_photos[2].image.save("bad.jpg", ContentFile(b"GIF89a truncated", name="bad.jpg"))
-    job = Job.objects.create(kind=Job.Kind.INDEX, profile=profile_photos[0].post.profile)
+    job = Job.objects.create(kind=Job.Kind.INDEX, profile=profile_photos[0].post.profile, progress_total=5)
     photos_enqueue(photo_ids=[p.pk for p in profile_photos], job=job)
     job = wait_for(job)
     assert job.status == Job.Status.DONE
@@ -38,7 +38,7 @@ def test_a_job_with_a_corrupt_image_finishes_with_that_photo_failed(celery_worke
 
 def test_a_missing_model_ends_the_job_with_a_message_naming_it_and_the_fix(celery_worker, profile_photos, settings):
     settings.DESCRIPTION_MODEL = "Salesforce/not-downloaded-here"
-    job = Job.objects.create(kind=Job.Kind.INDEX)
+    job = Job.objects.create(kind=Job.Kind.INDEX, progress_total=5)
     photos_enqueue(photo_ids=[p.pk for p in profile_photos], job=job)
     job = wait_for(job)
     assert job.status == Job.Status.FAILED

@@ -1,0 +1,15 @@
+from django import forms
+
+from profiles.services import username_parse
+
+
+class ProfileAddForm(forms.Form):
+    profile = forms.CharField(
+        label="Instagram profile",
+        max_length=200,
+        help_text="A username, @username or the profile's link, e.g. https://www.instagram.com/natgeotravel/",
+        widget=forms.TextInput(attrs={"placeholder": "natgeotravel", "autocomplete": "off", "spellcheck": "false"}),
+    )
+
+    def clean_profile(self) -> str:
+        return username_parse(text=self.cleaned_data["profile"])

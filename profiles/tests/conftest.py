@@ -1,0 +1,61 @@
+import json
+from base64 import b64decode
+
+import pytest
+import redis
+import requests
+from celery.contrib.testing.worker import start_worker
+from django.conf import settings as django_settings
+
+from photosearch.celery import app as celery_app
+from profiles import instagram
+from profiles.models import InstagramSession
+from profiles.tests.fake_instagram import COOKIES, FakeInstagram
+
+
+@pytest.fixture
+def fake_instagram(monkeypatch, settings):
+    """Instagram, faked where requests meets the network; instaloader and our adapter run for real."""
+    fake = FakeInstagram()
+    monkeypatch.setattr(requests.adapters.HTTPAdapter, "send", lambda adapter, request, **kw: fake.send(request))
+    settings.INSTAGRAM_PAUSE_BETWEEN_REQUESTS = False
+    instagram.loader_reset()
+    yield fake
+    instagram.loader_reset()
+
+
+@pytest.fixture
+def signed_in(db):
+    """A stored Instagram session: instaloader goes through the signed-in paths."""
+    return InstagramSession.objects.create(username="photosearch_bot", cookies=COOKIES)
+
+
+@pytest.fixture
+def ml_queue():
+    """What waits in the `ml` queue (the indexer's, not run here): (task name, args) of each message."""
+    client = redis.Redis.from_url(django_settings.REDIS_URL)
+    client.delete("ml")
+
+    def messages():
+        found = []
+        for raw in reversed(client.lrange("ml", 0, -1)):  # kombu pushes on the left
+            message = json.loads(raw)
+            args = json.loads(b64decode(message["body"]))[0]
+            found.append((message["headers"]["task"], args))
+        return found
+
+    yield messages
+    client.delete("ml")
+
+
+@pytest.fixture
+def scrape_worker(transactional_db):
+    """A real Celery worker on the `scrape` queue only: the photos a sync hands to the indexer (the
+    `ml` queue, issue 4's code) wait there unrun, and are dropped when the test ends."""
+    celery_app.control.purge()
+    client = redis.Redis.from_url(django_settings.REDIS_URL)
+    with start_worker(
+        celery_app, pool="solo", perform_ping_check=False, queues=["scrape"], hostname="scrape-tests@photosearch"
+    ) as worker:
+        yield worker
+    client.delete("ml")

@@ -1,0 +1,81 @@
+"""Staff import a zipped instaloader folder in the admin; a real worker runs the import."""
+
+import io
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from profiles import services
+from profiles.models import Job, Photo, Post
+from profiles.tests.fixtures.make_instaloader_folder import CORRUPT_SLIDE
+
+pytestmark = pytest.mark.django_db(transaction=True)
+FOLDER = Path(__file__).parent / "fixtures" / "instaloader" / "natgeotravel"
+
+
+def zipped_folder() -> SimpleUploadedFile:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for file in FOLDER.iterdir():
+            archive.write(file, f"natgeotravel/{file.name}")
+    return SimpleUploadedFile("natgeotravel.zip", buffer.getvalue(), content_type="application/zip")
+
+
+def settled(job: Job) -> Job:
+    for _ in range(300):
+        job.refresh_from_db()
+        if not job.is_active:
+            return job
+        time.sleep(0.05)
+    raise AssertionError(f"The job is still {job.status}.")
+
+
+def test_staff_import_a_zipped_instaloader_folder(admin_client, scrape_worker):
+    response = admin_client.post(reverse("admin:profiles_import_zip"), {"archive": zipped_folder()})
+    job = settled(Job.objects.get(kind=Job.Kind.IMPORT))
+    assert response.url == reverse("admin:profiles_job_change", args=[job.pk])
+    assert job.status == Job.Status.DONE
+    assert (Post.objects.count(), Photo.objects.count()) == (7, 8)
+    assert set(Post.objects.values_list("profile__username", flat=True)) == {"natgeotravel"}
+    assert CORRUPT_SLIDE in job.message
+
+
+def test_a_file_that_is_not_a_zip_gets_a_form_error_and_no_job(admin_client):
+    upload = SimpleUploadedFile("photos.zip", b"not a zip at all", content_type="application/zip")
+    response = admin_client.post(reverse("admin:profiles_import_zip"), {"archive": upload})
+    assert response.status_code == 200
+    assert "This file is not a zip." in response.text
+    assert not Job.objects.exists()
+
+
+def test_the_profiles_list_links_to_the_import(admin_client):
+    response = admin_client.get(reverse("admin:profiles_instagramprofile_changelist"))
+    assert reverse("admin:profiles_import_zip") in response.text
+
+
+def zip_job(admin_user, entries: dict[str, bytes]) -> Job:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, data in entries.items():
+            archive.writestr(name, data)
+    upload = SimpleUploadedFile("upload.zip", buffer.getvalue())
+    return services.zip_import_queue(upload=upload, profile=None, requested_by=admin_user)
+
+
+def test_no_path_in_a_zip_is_followed_out_of_its_folder(admin_user, tmp_path):
+    job = zip_job(admin_user, {"../../escape.jpg": b"x", "natgeotravel/a.jpg": b"y"})
+    (tmp_path / "scratch").mkdir()
+    folder = services.zip_extract(job=job, into=tmp_path / "scratch")
+    assert sorted(path.name for path in folder.iterdir()) == ["a.jpg", "escape.jpg"]
+    assert not (tmp_path / "escape.jpg").exists()
+
+
+def test_a_zip_that_unpacks_too_large_is_refused(admin_user, tmp_path, settings):
+    settings.IMPORT_MAX_BYTES = 10_000
+    job = zip_job(admin_user, {"natgeotravel/big.jpg": b"\0" * 20_000})  # compresses to almost nothing
+    with pytest.raises(services.ImportRefused, match="unpacks to more than 10000 bytes"):
+        services.zip_extract(job=job, into=tmp_path)

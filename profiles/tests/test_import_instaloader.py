@@ -1,0 +1,106 @@
+import json
+import lzma
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from profiles.models import InstagramProfile, Photo, Post
+from profiles.tests.fixtures.make_instaloader_folder import BROKEN_METADATA, CORRUPT_SLIDE
+
+pytestmark = pytest.mark.django_db
+FOLDER = Path(__file__).parent / "fixtures" / "instaloader" / "natgeotravel"
+
+
+def run_import(*args):
+    out, err = StringIO(), StringIO()
+    call_command("import_instaloader", str(FOLDER), *args, stdout=out, stderr=err)
+    return out.getvalue(), err.getvalue()
+
+
+def rows():
+    posts = Post.objects.values_list("shortcode", "taken_at", "caption", "hashtags", "likes", "kind", "location_name")
+    photos = Photo.objects.values_list("post__shortcode", "position", "sha256", "perceptual_hash", "alt_text", "image")
+    return sorted(posts), sorted(photos)
+
+
+def test_it_imports_every_readable_post_and_photo():
+    run_import()
+    assert Post.objects.count() == 7
+    assert Photo.objects.count() == 8  # 6 single images + 2 of the 3 carousel slides
+    assert InstagramProfile.objects.get().full_name == "Nat Geo Travel"
+
+
+def test_it_reports_the_corrupt_slide_by_name_and_keeps_the_other_slides():
+    _, err = run_import()
+    assert f"Skipped {CORRUPT_SLIDE}: truncated or corrupt image" in err
+    carousel = Post.objects.get(shortcode="C7carou0002")
+    assert list(carousel.photos.values_list("position", "alt_text")) == [(1, "a temple"), (3, "a red maple")]
+
+
+def test_it_reports_unreadable_metadata_by_name():
+    _, err = run_import()
+    assert f"Skipped {BROKEN_METADATA}: unreadable metadata" in err
+
+
+def test_a_second_import_changes_nothing():
+    run_import()
+    before = rows()
+    out, _ = run_import()
+    assert rows() == before
+    assert "0 new posts, 0 new photos" in out
+
+
+def test_it_keeps_captions_in_every_script_with_their_hashtags_and_mentions():
+    run_import()
+    japanese = Post.objects.get(shortcode="C7japan0005")
+    assert (japanese.caption, japanese.hashtags, japanese.mentions) == (
+        "京都の紅葉がきれい #京都 #autumn @kyoto_guide",
+        ["京都", "autumn"],
+        ["kyoto_guide"],
+    )
+    assert Post.objects.get(shortcode="C7arabi0004").hashtags == ["الأردن", "travel"]
+    assert Post.objects.get(shortcode="C7nocap0007").caption == ""
+
+
+def test_it_stores_location_likes_kind_and_the_video_thumbnail():
+    run_import()
+    emoji = Post.objects.get(shortcode="C7emoji0001")
+    assert (emoji.location_name, emoji.likes, emoji.comments) == ("Berlin, Germany", 42, 3)
+    video = Post.objects.get(shortcode="C7video0003")
+    assert video.kind == Post.Kind.VIDEO
+    assert (video.photos.get().width, video.photos.get().height) == (64, 48)
+
+
+def test_it_uses_the_profile_named_on_the_command_line():
+    run_import("--profile", "@Travel.Archive")
+    assert set(Post.objects.values_list("profile__username", flat=True)) == {"travel.archive"}
+
+
+def test_it_refuses_a_path_that_is_not_a_folder():
+    with pytest.raises(CommandError, match="is not a folder"):
+        call_command("import_instaloader", str(FOLDER / "nothing-here"))
+
+
+def test_it_queues_the_new_photos_for_indexing_in_batches(settings, ml_queue, django_capture_on_commit_callbacks):
+    settings.INDEX_BATCH_SIZE = 3
+    with django_capture_on_commit_callbacks(execute=True):
+        run_import()
+    sent = ml_queue()
+    assert [name for name, _ in sent] == ["search.tasks.index_photos"] * 3
+    assert sorted(pk for _, (ids, _) in sent for pk in ids) == sorted(Photo.objects.values_list("pk", flat=True))
+    assert [len(ids) for _, (ids, _) in sent] == [3, 3, 2]
+
+
+def test_a_post_whose_shortcode_is_not_instagrams_is_skipped_and_named(tmp_path):
+    folder = tmp_path / "natgeotravel"
+    folder.mkdir()
+    structure = json.loads(lzma.decompress((FOLDER / "2024-05-21_14-00-00_UTC.json.xz").read_bytes()))
+    structure["node"]["shortcode"] = "../../../etc/evil"
+    (folder / "2024-05-21_14-00-00_UTC.json").write_text(json.dumps(structure))
+    (folder / "2024-05-21_14-00-00_UTC.jpg").write_bytes((FOLDER / "2024-05-21_14-00-00_UTC.jpg").read_bytes())
+    err = StringIO()
+    call_command("import_instaloader", str(folder), stdout=StringIO(), stderr=err)
+    assert "Skipped 2024-05-21_14-00-00_UTC.json: this post's shortcode is not one Instagram makes" in err.getvalue()
+    assert not Post.objects.exists()

@@ -1,0 +1,67 @@
+import pytest
+from django.urls import reverse
+
+from profiles.models import InstagramProfile, Job, Tracking
+from profiles.tests.factories import make_profile
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def user(client, django_user_model):
+    user = django_user_model.objects.create_user("ada", "ada@example.org", "a-long-passphrase-42")
+    client.force_login(user)
+    return user
+
+
+@pytest.mark.parametrize(
+    "text", ["natgeotravel", "@NatGeoTravel", "https://www.instagram.com/natgeotravel/", "instagram.com/natgeotravel"]
+)
+def test_it_tracks_a_profile_given_by_username_or_link(client, user, text):
+    response = client.post(reverse("profile_add"), {"profile": text})
+    assert response.status_code == 302
+    assert Tracking.objects.get(user=user).profile.username == "natgeotravel"
+
+
+def test_it_queues_a_first_sync_for_a_new_profile(client, user):
+    client.post(reverse("profile_add"), {"profile": "natgeotravel"})
+    job = Job.objects.get()
+    assert (job.kind, job.status, job.profile.username, job.requested_by) == ("sync", "queued", "natgeotravel", user)
+
+
+def test_it_shows_the_new_profile_in_the_list_at_once(client, user):
+    response = client.post(reverse("profile_add"), {"profile": "@natgeotravel"}, follow=True)
+    assert "@natgeotravel" in response.text
+    assert "Not synced yet" in response.text
+
+
+def test_it_answers_htmx_with_the_panel_alone(client, user):
+    response = client.post(reverse("profile_add"), {"profile": "natgeotravel"}, headers={"HX-Request": "true"})
+    assert response.templates[0].name == "profiles/_panel.html"
+    assert 'id="profile-natgeotravel"' in response.text
+
+
+@pytest.mark.parametrize(
+    "text", ["nat geo", "a" * 31, "natgeo!", "", "https://example.com/natgeotravel/", "instagram.com/p/C7emoji0001/"]
+)
+def test_a_bad_username_gets_a_form_error_and_no_job(client, user, text):
+    response = client.post(reverse("profile_add"), {"profile": text})
+    assert response.status_code == 400
+    assert response.context["form"].errors["profile"]
+    assert not Job.objects.exists() and not InstagramProfile.objects.exists()
+
+
+def test_a_second_user_adding_a_stored_profile_queues_no_second_sync(client, user):
+    make_profile("natgeotravel", status=InstagramProfile.Status.READY)
+    client.post(reverse("profile_add"), {"profile": "natgeotravel"})
+    assert Tracking.objects.filter(user=user).count() == 1
+    assert not Job.objects.exists()
+
+
+def test_the_list_is_polled_only_while_a_profile_is_syncing(client, user):
+    profile = make_profile("natgeotravel", status=InstagramProfile.Status.SYNCING)
+    Tracking.objects.create(user=user, profile=profile)
+    assert 'hx-trigger="every 3s"' in client.get(reverse("profile_list")).text
+    profile.status = InstagramProfile.Status.READY
+    profile.save()
+    assert 'hx-trigger="every 3s"' not in client.get(reverse("profile_list")).text
