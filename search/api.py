@@ -7,13 +7,14 @@ the account's "API tokens" page.
 from datetime import date, datetime
 from typing import Literal
 
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.urls import reverse
-from ninja import Field, NinjaAPI, Query, Schema
+from ninja import Field, NinjaAPI, Query, Schema, Status
 from ninja.security import HttpBearer, django_auth
 
 from accounts.models import ApiToken
 from profiles.models import InstagramProfile, Job, Photo
+from profiles.selectors import profiles_tracked_by
 from search.services import SearchError, SearchFilters, photos_search, photos_similar
 
 
@@ -113,7 +114,7 @@ def search(
     tracked = dict(InstagramProfile.objects.filter(trackings__user=user).values_list("username", "pk"))
     unknown = [name for name in profile if name.lower() not in tracked]
     if unknown:
-        return 404, {"detail": f"You do not track {', '.join(unknown)}."}
+        return Status(404, {"detail": f"You do not track {', '.join(unknown)}."})
     filters = SearchFilters(
         profile_ids=tuple(tracked[name.lower()] for name in profile),
         taken_after=after,
@@ -124,7 +125,7 @@ def search(
     try:
         result = photos_search(user=user, query=q, filters=filters, page=page)
     except SearchError as error:
-        return 400, {"detail": str(error)}
+        return Status(400, {"detail": str(error)})
     hits = [
         _photo(hit.photo, request) | {"score": hit.score, "signals": hit.signals, "exact": hit.exact}
         for hit in result.hits
@@ -144,13 +145,12 @@ def similar(request, photo_id: int):
     try:
         return [_photo(photo, request) for photo in photos_similar(user=request.auth, photo_id=photo_id)]
     except Photo.DoesNotExist:
-        return 404, {"detail": "No such photo among the profiles you track."}
+        return Status(404, {"detail": "No such photo among the profiles you track."})
 
 
 @api.get("/profiles", response=list[ProfileOut], tags=["profiles"])
 def profiles(request):
     """The profiles you track, with their state."""
-    tracked = InstagramProfile.objects.filter(trackings__user=request.auth).annotate(posts=Count("posts"))
     return [
         {
             "username": p.username,
@@ -158,9 +158,9 @@ def profiles(request):
             "status": p.status,
             "status_message": p.status_message,
             "last_synced_at": p.last_synced_at,
-            "posts": p.posts,
+            "posts": p.stored_posts,
         }
-        for p in tracked
+        for p in profiles_tracked_by(user=request.auth)
     ]
 
 

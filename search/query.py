@@ -5,11 +5,13 @@ the text embedder, loaded on the first query (never at import), then kept by the
 """
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from django.conf import settings
 from django.core.cache import cache
+
+from search.ml.errors import ModelUnavailable
 
 CACHE_SECONDS = 24 * 3600
 
@@ -29,16 +31,29 @@ UNRELATED = [
 
 @dataclass
 class QueryVectors:
-    image_text: np.ndarray | None  # None where no image-text model is configured
-    text: np.ndarray
+    image_text: np.ndarray | None  # None where that model is not configured, or not on this machine
+    text: np.ndarray | None
+    missing: list[ModelUnavailable] = field(default_factory=list)  # what search goes without, and why
 
 
 def query_vectors(query: str) -> QueryVectors:
-    """The query's vector for each configured model; a query asked recently costs no model at all."""
-    image_text = None
-    if settings.IMAGE_TEXT_MODEL:
-        image_text = _cached("image_text", settings.IMAGE_TEXT_MODEL, query, _embed_with_image_text)
-    return QueryVectors(image_text=image_text, text=_cached("text", settings.TEXT_MODEL, query, _embed_with_text))
+    """The query's vector for each configured model; a query asked recently costs no model at all.
+
+    A model that is not on this machine (not downloaded yet) is left out and named in `missing`:
+    search then goes on with the signals it has, full text at least.
+    """
+    vectors = QueryVectors(image_text=None, text=None)
+    for role, model, embed in [
+        ("image_text", settings.IMAGE_TEXT_MODEL, _embed_with_image_text),
+        ("text", settings.TEXT_MODEL, _embed_with_text),
+    ]:
+        if not model:
+            continue
+        try:
+            setattr(vectors, role, _cached(role, model, query, embed))
+        except ModelUnavailable as missing:
+            vectors.missing.append(missing)
+    return vectors
 
 
 def _cached(role: str, model: str, query: str, embed) -> np.ndarray:

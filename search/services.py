@@ -66,6 +66,7 @@ class SearchResult:
     hits: list[PostHit] = field(default_factory=list)  # the requested page
     total: int = 0  # posts above the relevance floor
     page: int = 1
+    missing_models: list[str] = field(default_factory=list)  # why some signals were left out
 
     @property
     def has_next(self) -> bool:
@@ -99,22 +100,26 @@ def clean_query(query: str) -> str:
     return query
 
 
-def current_weights() -> Weights:
-    image_scale, image_bias = query_module.image_calibration() if settings.IMAGE_TEXT_MODEL else (0.0, 0.0)
+def current_weights(vectors: query_module.QueryVectors | None = None) -> Weights:
+    """The fusion's weights for the configured models (for the signals this query has, given its vectors)."""
+    has_image = settings.IMAGE_TEXT_MODEL and (vectors is None or vectors.image_text is not None)
+    has_text = vectors is None or vectors.text is not None
+    image_scale, image_bias = query_module.image_calibration() if has_image else (0.0, 0.0)
     return Weights(
         text_scale=query_module.text_scale(),
         fulltext=settings.SEARCH_FULLTEXT_WEIGHT,
         image_scale=image_scale,
         image_bias=image_bias,
-        text_floor=query_module.text_floor(),
+        text_floor=query_module.text_floor() if has_text else 1.0,
     )
 
 
 def photos_search(*, user, query: str, filters: SearchFilters = SearchFilters(), page: int = 1) -> SearchResult:
     """One page of the posts whose photos best match the query; see the module's docstring."""
     query = clean_query(query)
-    candidates = search_candidates(scope=photos_scope(user=user, filters=filters), query=query)
-    weights = current_weights()
+    vectors = query_module.query_vectors(query)
+    candidates = search_candidates(scope=photos_scope(user=user, filters=filters), query=query, vectors=vectors)
+    weights = current_weights(vectors)
     ranked = rank(candidates, weights)
     best_per_post: dict[int, Candidate] = {}
     for candidate in ranked:
@@ -136,13 +141,16 @@ def photos_search(*, user, query: str, filters: SearchFilters = SearchFilters(),
         )
         for c in chosen[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
     ]
-    return SearchResult(query=query, hits=hits, total=len(chosen), page=page)
+    missing = [str(problem) for problem in vectors.missing]
+    return SearchResult(query=query, hits=hits, total=len(chosen), page=page, missing_models=missing)
 
 
-def search_candidates(*, scope: QuerySet[Photo], query: str, limit: int | None = None) -> list[Candidate]:
+def search_candidates(
+    *, scope: QuerySet[Photo], query: str, vectors: query_module.QueryVectors | None = None, limit: int | None = None
+) -> list[Candidate]:
     """Every photo that any signal puts in its top `limit`, scored on every signal."""
     limit = limit or settings.SEARCH_CANDIDATES
-    vectors = query_module.query_vectors(query)
+    vectors = vectors or query_module.query_vectors(query)
     lexemes = fulltext_lexemes(query)
     tsquery = fulltext_query(lexemes)
     exact_scan = scope.count() < EXACT_SCAN_BELOW
@@ -151,31 +159,30 @@ def search_candidates(*, scope: QuerySet[Photo], query: str, limit: int | None =
     if vectors.image_text is not None:
         image_scope = scope.filter(image_embedding_model=settings.IMAGE_TEXT_MODEL)
         pool |= nearest(image_scope, "image_embedding", vectors.image_text, limit, exact=exact_scan)
-    text_scope = scope.filter(text_embedding_model=settings.TEXT_MODEL)
-    pool |= nearest(text_scope, "text_embedding", vectors.text, limit, exact=exact_scan)
+    if vectors.text is not None:
+        text_scope = scope.filter(text_embedding_model=settings.TEXT_MODEL)
+        pool |= nearest(text_scope, "text_embedding", vectors.text, limit, exact=exact_scan)
     if tsquery is not None:
         matching = scope.filter(search_vector=tsquery).annotate(rank=SearchRank(F("search_vector"), tsquery))
         pool |= set(matching.order_by("-rank").values_list("pk", flat=True)[:limit])
     if not pool:
         return []
 
-    rows = Photo.objects.filter(pk__in=pool).annotate(
-        text_similarity=1 - CosineDistance("text_embedding", vectors.text),
-        **(
-            {"image_similarity": 1 - CosineDistance("image_embedding", vectors.image_text)}
-            if vectors.image_text is not None
-            else {}
-        ),
-    )
-    weight_of = lexeme_weights(lexemes)
-    fields = ["pk", "post_id", "text_similarity", "search_vector", "text_embedding_model", "image_embedding_model"]
-    fields += ["post__hashtags", "post__mentions", "post__location_name"]
+    similarities = {}
+    if vectors.text is not None:
+        similarities["text_similarity"] = 1 - CosineDistance("text_embedding", vectors.text)
     if vectors.image_text is not None:
-        fields.append("image_similarity")
+        similarities["image_similarity"] = 1 - CosineDistance("image_embedding", vectors.image_text)
+    rows = Photo.objects.filter(pk__in=pool).annotate(**similarities)
+    weight_of = lexeme_weights(lexemes)
+    fields = ["pk", "post_id", "search_vector", "text_embedding_model", "image_embedding_model", *similarities]
+    fields += ["post__hashtags", "post__mentions", "post__location_name"]
     candidates = []
     for row in rows.values(*fields):
         # A vector made by another model (before a reindex finished) is never compared.
-        text = row["text_similarity"] if row["text_embedding_model"] == settings.TEXT_MODEL else None
+        text = None
+        if vectors.text is not None and row["text_embedding_model"] == settings.TEXT_MODEL:
+            text = row["text_similarity"]
         image = None
         if vectors.image_text is not None and row["image_embedding_model"] == settings.IMAGE_TEXT_MODEL:
             image = row["image_similarity"]

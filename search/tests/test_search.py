@@ -1,46 +1,16 @@
 """The search service, with the real all-MiniLM-L6-v2 text model on a handful of photos."""
 
-from datetime import UTC, date, datetime
+from datetime import date
 
 import pytest
 from django.contrib.auth import get_user_model
 
-from profiles.models import Post, Tracking
-from profiles.tests.factories import make_photo, make_post, make_profile
-from search.indexing import photos_index
+from profiles.models import Tracking
+from profiles.tests.factories import make_profile
 from search.ml import registry
 from search.services import SearchError, SearchFilters, photos_search
 
 pytestmark = pytest.mark.django_db
-
-
-def post_with(profile, shortcode, *descriptions, when=datetime(2024, 6, 1, tzinfo=UTC), **fields):
-    kind = Post.Kind.CAROUSEL if len(descriptions) > 1 else Post.Kind.IMAGE
-    post = make_post(profile=profile, shortcode=shortcode, taken_at=when, kind=kind, **fields)
-    return [
-        make_photo(post=post, position=n, description=text, description_model="")
-        for n, text in enumerate(descriptions, start=1)
-    ]
-
-
-@pytest.fixture
-def ana(minilm, settings):
-    # Text only: the descriptions are given, and no image model muddles what these tests pin down.
-    settings.IMAGE_TEXT_MODEL = settings.DESCRIPTION_MODEL = ""
-    user = get_user_model().objects.create_user("ana")
-    sailor = make_profile("sailor")
-    Tracking.objects.create(user=user, profile=sailor)
-    photos = [
-        *post_with(sailor, "Boat", "a red sailing boat on the sea at sunset", caption="Golden hour on the water"),
-        *post_with(sailor, "Dog", "a dog running on the beach", caption="Une journée à la plage avec Max"),
-        *post_with(sailor, "Pasta", "a plate of spaghetti with tomato sauce", caption="Dinner at the café"),
-        *post_with(sailor, "Tram", "a yellow tram in a narrow street", location_name="Lisbon, Portugal",
-                   when=datetime(2023, 3, 1, tzinfo=UTC)),
-        *post_with(sailor, "Carousel", "a lake between mountains", "a cat asleep on a sofa"),
-        *post_with(sailor, "Tagged", "people walking in a park", hashtags=["sunset"], caption="Evening walk #sunset"),
-    ]  # fmt: skip
-    photos_index(photo_ids=[photo.pk for photo in photos])
-    return user
 
 
 def shortcodes(result):
@@ -124,3 +94,13 @@ def test_a_recent_query_is_answered_without_running_a_model(ana, monkeypatch):
     registry.forget()
     monkeypatch.setattr(registry, "_load", lambda *args, **kwargs: pytest.fail("a model was loaded"))
     assert shortcodes(photos_search(user=ana, query="a dog at the seaside")) == first
+
+
+def test_without_its_models_search_goes_on_with_words_and_says_what_is_missing(ana, settings):
+    settings.TEXT_MODEL = "intfloat/multilingual-e5-small"  # not downloaded on this machine
+    result = photos_search(user=ana, query="spaghetti")
+    assert shortcodes(result) == ["Pasta"]
+    assert result.hits[0].signals == ["fulltext"]
+    assert len(result.missing_models) == 1
+    assert "'intfloat/multilingual-e5-small'" in result.missing_models[0]
+    assert "python manage.py download_models" in result.missing_models[0]

@@ -1,0 +1,61 @@
+"""The search page in a real Chromium: as you type, without JavaScript, and the lightbox."""
+
+import re
+
+import pytest
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+PASSWORD = "a-long-and-unusual-passphrase-42"
+
+
+@pytest.fixture
+def signed_in(page, ana):
+    ana.set_password(PASSWORD)
+    ana.save()
+    page.goto("/accounts/login/")
+    page.get_by_label("Username").fill("ana")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(re.compile(r"/$"))
+    return page
+
+
+def test_results_come_as_you_type_and_the_url_keeps_the_query(signed_in):
+    page = signed_in
+    page.goto("/search/")
+    page.evaluate("window.marker = 'same page'")  # gone if the browser loaded a new page
+    page.get_by_label("Describe the photo").press_sequentially("boat at sunset", delay=30)
+    first = page.locator(".hit").first
+    first.wait_for()
+    assert "instagram.com/p/Boat/" in first.get_by_role("link", name="Open on Instagram").get_attribute("href")
+    assert page.evaluate("window.marker") == "same page"
+    # hx-push-url puts the query in the address bar (history.pushState: no navigation to wait for).
+    page.wait_for_function("new URLSearchParams(location.search).get('q') === 'boat at sunset'")
+
+
+def test_the_lightbox_shows_the_photo_and_closes(signed_in):
+    page = signed_in
+    page.goto("/search/?q=a+cat+on+a+sofa")
+    page.locator(".hit .thumb").first.click()
+    dialog = page.locator("dialog#lightbox")
+    dialog.get_by_text("a cat asleep on a sofa").wait_for()
+    assert dialog.evaluate("box => box.open")
+    dialog.get_by_role("button", name="Close").click()
+    assert not dialog.evaluate("box => box.open")
+
+
+def test_it_works_with_javascript_off(browser, live_server, ana):
+    ana.set_password(PASSWORD)
+    ana.save()
+    context = browser.new_context(base_url=live_server.url, java_script_enabled=False)
+    page = context.new_page()
+    page.goto("/accounts/login/?next=/search/")
+    page.get_by_label("Username").fill("ana")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.get_by_label("Describe the photo").fill("Lisbon")
+    page.get_by_role("button", name="Search").click()
+    assert page.locator(".hit .chip.exact").first.inner_text() == "Lisbon"
+    assert "q=Lisbon" in page.url
+    context.close()
