@@ -11,6 +11,7 @@ import math
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from datetime import datetime
 
 # Larger than any sum of the other terms: an exact term puts its post first.
 EXACT_BONUS = 1000.0
@@ -41,6 +42,7 @@ class Weights:
 class Candidate:
     photo_id: int
     post_id: int
+    taken_at: datetime | None = None
     text: float | None = None  # cosine with the query, by the text embedder
     image: float | None = None  # cosine with the query, by the image-text model
     fulltext: float = 0.0  # PostgreSQL ts_rank; 0 when no word matches

@@ -24,12 +24,15 @@ from pgvector.django import CosineDistance
 
 from profiles.models import InstagramProfile, Photo, Post
 from search import query as query_module
-from search.ranking import Candidate, Weights, exact_terms, fold, rank
+from search.ranking import Candidate, Weights, exact_terms, rank
 
 MAX_QUERY_LENGTH = 300
 PAGE_SIZE = 24
 # Below this many photos in scope an exact scan is as fast as the index, and always right.
 EXACT_SCAN_BELOW = 5000
+# A word in more photos than both of these brings no full-text candidates of its own.
+COMMON_WORD_SHARE = 0.05
+COMMON_WORD_PHOTOS = 2000
 
 
 class SearchError(ValueError):
@@ -75,13 +78,13 @@ class SearchResult:
 
 def photos_scope(*, user, filters: SearchFilters = SearchFilters()) -> QuerySet[Photo]:
     """The photos a user may search: those of the profiles they track, narrowed by the filters."""
-    tracked = InstagramProfile.objects.filter(trackings__user=user)
+    # The ids themselves, not a subquery: every candidate query then joins photos to posts only.
+    tracked = set(InstagramProfile.objects.filter(trackings__user=user).values_list("pk", flat=True))
     if filters.profile_ids:
-        chosen = set(tracked.filter(pk__in=filters.profile_ids).values_list("pk", flat=True))
-        if chosen != set(filters.profile_ids):
+        if not set(filters.profile_ids) <= tracked:
             raise SearchError("You can only search the profiles you track.")
-        tracked = tracked.filter(pk__in=chosen)
-    photos = Photo.objects.filter(post__profile__in=tracked)
+        tracked = set(filters.profile_ids)
+    photos = Photo.objects.filter(post__profile_id__in=sorted(tracked))
     if filters.taken_after:
         photos = photos.filter(post__taken_at__date__gte=filters.taken_after)
     if filters.taken_before:
@@ -117,19 +120,24 @@ def current_weights(vectors: query_module.QueryVectors | None = None) -> Weights
 def photos_search(*, user, query: str, filters: SearchFilters = SearchFilters(), page: int = 1) -> SearchResult:
     """One page of the posts whose photos best match the query; see the module's docstring."""
     query = clean_query(query)
+    scope = photos_scope(user=user, filters=filters)
     vectors = query_module.query_vectors(query)
-    candidates = search_candidates(scope=photos_scope(user=user, filters=filters), query=query, vectors=vectors)
+    lexemes = fulltext_lexemes(query)
+    candidates = search_candidates(
+        scope=scope, query=query, vectors=vectors, lexemes=lexemes, selective=filters != SearchFilters()
+    )
     weights = current_weights(vectors)
     ranked = rank(candidates, weights)
     best_per_post: dict[int, Candidate] = {}
     for candidate in ranked:
         best_per_post.setdefault(candidate.post_id, candidate)
     chosen = list(best_per_post.values())
-    photos = Photo.objects.select_related("post__profile").in_bulk([c.photo_id for c in chosen])
     if filters.sort == "date":
-        chosen.sort(key=lambda c: (photos[c.photo_id].post.taken_at, c.photo_id), reverse=True)
+        chosen.sort(key=lambda c: (c.taken_at, c.photo_id), reverse=True)
     page = max(1, page)
-    terms = fulltext_terms(query)
+    chosen_page = chosen[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+    photos = Photo.objects.select_related("post__profile").in_bulk([c.photo_id for c in chosen_page])
+    terms = [lexeme for lexeme in lexemes if len(lexeme) >= 3]
     hits = [
         PostHit(
             post=photos[c.photo_id].post,
@@ -139,21 +147,37 @@ def photos_search(*, user, query: str, filters: SearchFilters = SearchFilters(),
             exact=c.exact,
             terms=terms,
         )
-        for c in chosen[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+        for c in chosen_page
     ]
     missing = [str(problem) for problem in vectors.missing]
     return SearchResult(query=query, hits=hits, total=len(chosen), page=page, missing_models=missing)
 
 
 def search_candidates(
-    *, scope: QuerySet[Photo], query: str, vectors: query_module.QueryVectors | None = None, limit: int | None = None
+    *,
+    scope: QuerySet[Photo],
+    query: str,
+    vectors: query_module.QueryVectors | None = None,
+    lexemes: list[str] | None = None,
+    selective: bool = False,
+    limit: int | None = None,
 ) -> list[Candidate]:
-    """Every photo that any signal puts in its top `limit`, scored on every signal."""
+    """Every photo that any signal puts in its top `limit`, scored on every signal.
+
+    selective: the scope is narrowed by filters, and may be small enough for an exact scan.
+    """
     limit = limit or settings.SEARCH_CANDIDATES
     vectors = vectors or query_module.query_vectors(query)
-    lexemes = fulltext_lexemes(query)
-    tsquery = fulltext_query(lexemes)
-    exact_scan = scope.count() < EXACT_SCAN_BELOW
+    lexemes = fulltext_lexemes(query) if lexemes is None else lexemes
+    counts, total = lexeme_counts(lexemes)
+    weight_of = {lexeme: inverse_document_frequency(counts[lexeme], total) for lexeme in lexemes}
+    # Candidates come from the words that say something: ranking every photo with a word found in
+    # thousands ("man", "white") costs more than the rest of the search. They still count in scoring.
+    common = max(COMMON_WORD_SHARE * total, COMMON_WORD_PHOTOS)
+    tsquery = fulltext_query([lexeme for lexeme in lexemes if counts[lexeme] <= common])
+    # A filter (a profile, some dates) may leave few photos: then an exact scan is as fast, and exact.
+    # Counting stops at the threshold, so a big scope costs no more than a small one to tell.
+    exact_scan = selective and scope[:EXACT_SCAN_BELOW].count() < EXACT_SCAN_BELOW
 
     pool: set[int] = set()
     if vectors.image_text is not None:
@@ -174,9 +198,8 @@ def search_candidates(
     if vectors.image_text is not None:
         similarities["image_similarity"] = 1 - CosineDistance("image_embedding", vectors.image_text)
     rows = Photo.objects.filter(pk__in=pool).annotate(**similarities)
-    weight_of = lexeme_weights(lexemes)
     fields = ["pk", "post_id", "search_vector", "text_embedding_model", "image_embedding_model", *similarities]
-    fields += ["post__hashtags", "post__mentions", "post__location_name"]
+    fields += ["post__hashtags", "post__mentions", "post__location_name", "post__taken_at"]
     candidates = []
     for row in rows.values(*fields):
         # A vector made by another model (before a reindex finished) is never compared.
@@ -190,6 +213,7 @@ def search_candidates(
             Candidate(
                 photo_id=row["pk"],
                 post_id=row["post_id"],
+                taken_at=row["post__taken_at"],
                 text=text,
                 image=image,
                 fulltext=matched_share(row["search_vector"], weight_of),
@@ -209,7 +233,7 @@ def nearest(scope: QuerySet[Photo], field: str, vector, limit: int, *, exact: bo
     distance = CosineDistance(field, vector)
     with transaction.atomic(), connection.cursor() as cursor:
         # SET LOCAL lasts as long as this transaction, and the query must run inside it.
-        cursor.execute("SELECT set_config('hnsw.ef_search', %s, true)", [str(max(2 * limit, 100))])
+        cursor.execute("SELECT set_config('hnsw.ef_search', %s, true)", [str(max(limit, 40))])
         # A filtered scan (some profiles, some dates) goes on until it has `limit` rows that pass.
         cursor.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
         if exact:
@@ -251,15 +275,13 @@ def fulltext_query(lexemes: list[str]) -> SearchQuery | None:
 _LEXEME = re.compile(r"'((?:[^']|'')+)'")
 
 
-def lexeme_weights(lexemes: list[str]) -> dict[str, float]:
-    """How much each query lexeme says (its inverse document frequency, BM25's): rare words count most.
+def lexeme_counts(lexemes: list[str]) -> tuple[dict[str, int], int]:
+    """How many photos hold each lexeme, and how many photos there are.
 
-    Document frequencies are counted over every photo through the GIN index and kept an hour in
-    the cache: they move slowly, and a count per word per query would cost more than the search.
+    Counted over every photo through the GIN index and kept an hour in the cache: they move
+    slowly, and counting each word of each query would cost more than the search.
     """
-    if not lexemes:
-        return {}
-    keys = {lexeme: "lexeme-df:" + hashlib.sha256(lexeme.encode()).hexdigest() for lexeme in lexemes}
+    keys = {lexeme: "lexeme-count:" + hashlib.sha256(lexeme.encode()).hexdigest() for lexeme in lexemes}
     known = cache.get_many([*keys.values(), "photo-count"])
     missing = [lexeme for lexeme, key in keys.items() if key not in known]
     if missing or "photo-count" not in known:
@@ -269,14 +291,17 @@ def lexeme_weights(lexemes: list[str]) -> dict[str, float]:
                 "quote_literal(lexeme)::tsquery) FROM unnest(%s::text[]) AS lexeme",
                 [missing],
             )
-            counted = dict(cursor.fetchall())
+            fresh = {keys[lexeme]: count for lexeme, count in cursor.fetchall()}
             cursor.execute("SELECT count(*) FROM profiles_photo")
-            counted_total = cursor.fetchone()[0]
-        fresh = {keys[lexeme]: count for lexeme, count in counted.items()} | {"photo-count": counted_total}
+            fresh["photo-count"] = cursor.fetchone()[0]
         cache.set_many(fresh, 3600)
         known |= fresh
-    total = known["photo-count"]
-    return {lexeme: math.log(1 + (total - known[key] + 0.5) / (known[key] + 0.5)) for lexeme, key in keys.items()}
+    return {lexeme: known[key] for lexeme, key in keys.items()}, known["photo-count"]
+
+
+def inverse_document_frequency(count: int, total: int) -> float:
+    """How much a word says (BM25's idf): a word in few photos says much, one in all says nothing."""
+    return math.log(1 + (total - count + 0.5) / (count + 0.5))
 
 
 def matched_share(search_vector: str | None, weight_of: dict[str, float]) -> float:
@@ -285,11 +310,6 @@ def matched_share(search_vector: str | None, weight_of: dict[str, float]) -> flo
         return 0.0
     present = {match.replace("''", "'") for match in _LEXEME.findall(search_vector)}
     return sum(weight for lexeme, weight in weight_of.items() if lexeme in present) / sum(weight_of.values())
-
-
-def fulltext_terms(query: str) -> list[str]:
-    """The words of a query worth highlighting in results (folded; stop words out)."""
-    return [word for word in fulltext_lexemes(query) if len(word) >= 3 and word == fold(word)]
 
 
 def photos_similar(*, user, photo_id: int, limit: int = PAGE_SIZE) -> list[Photo]:

@@ -60,8 +60,9 @@ class ImageTextEmbedder:
 
     def calibration(self) -> tuple[float, float]:
         """(scale, bias) of the model's own image-text logits: scale * cosine + bias, as it was trained."""
-        scale = float(self.model.logit_scale.exp())
-        bias = float(self.model.logit_bias) if getattr(self.model, "logit_bias", None) is not None else 0.0
+        with torch.no_grad():
+            scale = float(self.model.logit_scale.exp())
+            bias = float(self.model.logit_bias) if getattr(self.model, "logit_bias", None) is not None else 0.0
         return scale, bias
 
     def embed_images(self, images: list[Image.Image]) -> np.ndarray:
