@@ -539,7 +539,7 @@ def job_retry(*, job: Job, requested_by=None) -> Job:
 
     with transaction.atomic():
         # The old job's row is the lock; the one-to-one retry_of makes a second retry impossible even without it.
-        job = Job.objects.select_for_update().select_related("profile").get(pk=job.pk)
+        job = Job.objects.select_for_update(of=("self",)).select_related("profile").get(pk=job.pk)
         if job.status not in Job.RETRYABLE:
             raise JobRefused(
                 f"Job #{job.pk} is {job.get_status_display().lower()}: only failed or cancelled jobs are retried."
