@@ -160,6 +160,9 @@ class JobAdmin(admin.ModelAdmin):
         template = "admin/profiles/job/_dashboard.html" if request.htmx else "admin/profiles/job/dashboard.html"
         return render(request, template, context)
 
+    def has_add_permission(self, request):
+        return False  # jobs are made by syncs, imports and the actions above, never by hand
+
     @admin.display(description="Progress")
     def progress(self, job):
         return f"{job.progress_done}/{job.progress_total}" if job.progress_total else job.progress_done or ""

@@ -58,6 +58,8 @@ def _state(profile: InstagramProfile, active: list[Job], ended: dict[str, Job]) 
     )
     if fetched and fetched.status == Job.Status.FAILED:
         return ProfileState("Failed", fetched.message or "The last sync stopped on an error.", failed=True)
+    if fetched and fetched.status == Job.Status.CANCELLED:
+        return ProfileState("Cancelled", "Refresh now goes on where it stopped.")
     index = ended.get(Job.Kind.INDEX)
     note = f"Photos not indexed: {index.message}" if index and index.status == Job.Status.FAILED else ""
     if profile.status == InstagramProfile.Status.READY:

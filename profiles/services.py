@@ -104,7 +104,7 @@ def profile_refresh(*, profile: InstagramProfile, requested_by) -> Job:
         next_allowed = last.created_at + timedelta(minutes=settings.PROFILE_REFRESH_COOLDOWN_MINUTES) if last else None
         if next_allowed and next_allowed > timezone.now():
             raise JobRefused(
-                f"@{profile.username} was synced at {timezone.localtime(last.created_at):%H:%M}; "
+                f"The last sync of @{profile.username} began at {timezone.localtime(last.created_at):%H:%M}; "
                 f"it can be refreshed again from {timezone.localtime(next_allowed):%H:%M}."
             )
         return profile_sync_queue(profile=profile, requested_by=requested_by)

@@ -76,3 +76,19 @@ def test_a_failed_sync_retried_by_staff_runs_again(client, staff, user, scrape_w
     act(client, "retry", job)
     retry = wait_for(Job.objects.get(retry_of=job))
     assert (retry.status, retry.message, Job.objects.get(pk=job.pk).status) == ("done", "7 new posts.", "failed")
+
+
+@pytest.mark.browser
+def test_the_jobs_dashboard_refreshes_itself(page, staff):
+    page.goto("/admin/login/")
+    page.get_by_label("Username").fill("admin")
+    page.get_by_label("Password").fill("a-long-admin-passphrase-42")
+    page.get_by_role("button", name="Log in").click()
+    page.goto(reverse("admin:profiles_job_dashboard"))
+    failed_count = page.locator("#queue-scrape td").nth(3)  # queued, running, waiting, failed
+    expect(failed_count).to_have_text("0")
+    job = Job.objects.create(kind=Job.Kind.SYNC)
+    job.claim()
+    job.fail("Instagram did not answer.")
+    expect(page.locator("#failures")).to_contain_text("Instagram did not answer.", timeout=12_000)
+    expect(failed_count).to_have_text("1")

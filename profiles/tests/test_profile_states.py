@@ -82,3 +82,10 @@ def test_an_index_failure_is_said_beside_an_up_to_date_profile(profile):
     assert (
         state_of(profile).detail == "Photos not indexed: The model x is not downloaded: run manage.py download_models."
     )
+
+
+def test_a_cancelled_sync_says_so_rather_than_up_to_date(profile):
+    InstagramProfile.objects.filter(pk=profile.pk).update(status=InstagramProfile.Status.READY)
+    profile.refresh_from_db()
+    running(Job.Kind.SYNC, profile, done=2, total=7).cancel()
+    assert (state_of(profile).label, state_of(profile).active) == ("Cancelled", False)
