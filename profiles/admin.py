@@ -54,10 +54,10 @@ class ImportZipForm(forms.Form):
 
 @admin.register(InstagramProfile)
 class InstagramProfileAdmin(admin.ModelAdmin):
-    list_display = ["username", "full_name", "status", "is_private", "post_count", "last_synced_at"]
-    list_filter = ["status", "is_private"]
+    list_display = ["username", "full_name", "status", "is_private", "is_demo", "post_count", "last_synced_at"]
+    list_filter = ["status", "is_private", "is_demo"]
     search_fields = ["username", "full_name"]
-    readonly_fields = ["instagram_id", "last_synced_at", "sync_cursor", "created_at"]
+    readonly_fields = ["instagram_id", "is_demo", "last_synced_at", "sync_cursor", "created_at"]
     inlines = [TrackingInline, JobInline]
     actions = ["sync_now", "reindex"]
     change_list_template = "admin/profiles/instagramprofile/change_list.html"
