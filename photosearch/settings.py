@@ -266,6 +266,8 @@ INSTAGRAM_MAX_RETRIES = env_int("INSTAGRAM_MAX_RETRIES", 8, minimum=0, maximum=1
 INSTAGRAM_MAX_IMAGE_BYTES = env_int("INSTAGRAM_MAX_IMAGE_BYTES", 30 * 1024 * 1024, minimum=1024)
 # Every tracked profile is synced again this often by Celery beat (a profile nobody tracks is not).
 PROFILE_REFRESH_HOURS = env_int("PROFILE_REFRESH_HOURS", 24, minimum=1)
+# "Refresh now" on a profile is refused this long after its last sync began (one user cannot hammer Instagram).
+PROFILE_REFRESH_COOLDOWN_MINUTES = env_int("PROFILE_REFRESH_COOLDOWN_MINUTES", 15, minimum=0)
 CELERY_BEAT_SCHEDULE = {
     "refresh-tracked-profiles": {
         "task": "profiles.tasks.refresh_tracked_profiles",

@@ -8,12 +8,30 @@ from django.urls import path
 
 from profiles import instagram, services
 from profiles.models import InstagramProfile, InstagramSession, Job, Photo, Post, Tracking
+from profiles.selectors import jobs_dashboard
 
 
 class TrackingInline(admin.TabularInline):
     model = Tracking
     extra = 0
     raw_id_fields = ["user"]
+
+
+class JobInline(admin.TabularInline):
+    """A profile's sync history: every job kept, newest first, each a link to its page."""
+
+    model = Job
+    fk_name = "profile"
+    extra = 0
+    can_delete = False
+    show_change_link = True
+    ordering = ["-created_at"]
+    fields = ["kind", "status", "progress_done", "progress_total", "message", "created_at", "finished_at"]
+    readonly_fields = fields
+    verbose_name_plural = "Sync history"
+
+    def has_add_permission(self, request, obj=None):
+        return False  # jobs are made by syncs, imports and the actions, never by hand
 
 
 class ImportZipForm(forms.Form):
@@ -36,12 +54,12 @@ class ImportZipForm(forms.Form):
 
 @admin.register(InstagramProfile)
 class InstagramProfileAdmin(admin.ModelAdmin):
-    list_display = ["username", "full_name", "status", "is_private", "post_count", "last_synced_at"]
-    list_filter = ["status", "is_private"]
+    list_display = ["username", "full_name", "status", "is_private", "is_demo", "post_count", "last_synced_at"]
+    list_filter = ["status", "is_private", "is_demo"]
     search_fields = ["username", "full_name"]
-    readonly_fields = ["instagram_id", "last_synced_at", "sync_cursor", "created_at"]
-    inlines = [TrackingInline]
-    actions = ["sync_now"]
+    readonly_fields = ["instagram_id", "is_demo", "last_synced_at", "sync_cursor", "created_at"]
+    inlines = [TrackingInline, JobInline]
+    actions = ["sync_now", "reindex"]
     change_list_template = "admin/profiles/instagramprofile/change_list.html"
 
     def get_urls(self):
@@ -63,10 +81,32 @@ class InstagramProfileAdmin(admin.ModelAdmin):
         context = {**self.admin_site.each_context(request), "form": form, "title": "Import an instaloader zip"}
         return render(request, "admin/profiles/import_zip.html", context)
 
-    @admin.action(description="Sync the selected profiles from Instagram now")
+    @admin.action(description="Sync the selected profiles from Instagram now", permissions=["change"])
     def sync_now(self, request, queryset):
         jobs = [job for profile in queryset if (job := services.profile_sync_queue(profile=profile))]
         self.message_user(request, f"{len(jobs)} sync(s) queued.", messages.SUCCESS)
+
+    @admin.action(description="Re-index the photos of the selected profiles", permissions=["change"])
+    def reindex(self, request, queryset):
+        _reindex(self, request, queryset)
+
+
+def _reindex(model_admin, request, profiles):
+    """Queue an index job per profile for its photos the current models have not indexed (failed ones included)."""
+    queued, notes = 0, []
+    for profile in profiles:
+        try:
+            job = services.profile_reindex(profile=profile, requested_by=request.user)
+        except services.JobRefused as refused:
+            notes.append(str(refused))
+            continue
+        if job:
+            queued += 1
+        else:
+            notes.append(f"Every photo of @{profile.username} is indexed by the current models already.")
+    model_admin.message_user(request, f"{queued} index job(s) queued.", messages.SUCCESS)
+    for note in notes:
+        model_admin.message_user(request, note, messages.WARNING)
 
 
 @admin.register(Post)
@@ -95,13 +135,61 @@ class PhotoAdmin(admin.ModelAdmin):
 
 @admin.register(Job)
 class JobAdmin(admin.ModelAdmin):
-    list_display = ["id", "kind", "status", "profile", "progress_done", "progress_total", "created_at", "finished_at"]
-    list_filter = ["kind", "status", "created_at"]
+    list_display = ["id", "kind", "status", "profile", "progress", "message", "created_at", "finished_at", "retry_of"]
+    list_filter = ["kind", "status", ("profile", admin.RelatedOnlyFieldListFilter), "created_at"]
     list_select_related = ["profile"]
     search_fields = ["profile__username", "message", "celery_task_id"]
     date_hierarchy = "created_at"
     raw_id_fields = ["profile", "requested_by"]
-    readonly_fields = ["celery_task_id", "created_at", "started_at", "finished_at", "updated_at", "error"]
+    readonly_fields = [
+        "kind", "status", "progress_done", "progress_total", "message", "wait_until", "retry_of", "celery_task_id",
+        "source_file", "created_at", "started_at", "finished_at", "updated_at", "error",
+    ]  # fmt: skip
+    actions = ["retry", "cancel", "reindex_profiles"]
+    change_list_template = "admin/profiles/job/change_list.html"
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.dashboard_view)
+        return [path("dashboard/", view, name="profiles_job_dashboard"), *super().get_urls()]
+
+    def dashboard_view(self, request):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        context = {**self.admin_site.each_context(request), **jobs_dashboard(), "title": "Jobs dashboard"}
+        # The page polls itself for this fragment: counts and failures refresh without a reload.
+        template = "admin/profiles/job/_dashboard.html" if request.htmx else "admin/profiles/job/dashboard.html"
+        return render(request, template, context)
+
+    def has_add_permission(self, request):
+        return False  # jobs are made by syncs, imports and the actions above, never by hand
+
+    @admin.display(description="Progress")
+    def progress(self, job):
+        return f"{job.progress_done}/{job.progress_total}" if job.progress_total else job.progress_done or ""
+
+    @admin.action(description="Retry the selected failed or cancelled jobs (as new jobs)", permissions=["change"])
+    def retry(self, request, queryset):
+        retried = []
+        for job in queryset.order_by("pk"):
+            try:
+                retried.append(services.job_retry(job=job, requested_by=request.user))
+            except services.JobRefused as refused:
+                self.message_user(request, str(refused), messages.WARNING)
+        if retried:
+            numbers = ", ".join(f"#{job.pk}" for job in retried)
+            self.message_user(request, f"{len(retried)} job(s) queued again as {numbers}.", messages.SUCCESS)
+
+    @admin.action(description="Cancel the selected queued or running jobs", permissions=["change"])
+    def cancel(self, request, queryset):
+        cancelled = sum(services.job_cancel(job=job) for job in queryset)
+        skipped = queryset.count() - cancelled
+        text = f"{cancelled} job(s) cancelled; a running one stops at its next batch."
+        self.message_user(request, text + (f" {skipped} had ended already." if skipped else ""), messages.SUCCESS)
+
+    @admin.action(description="Re-index the photos of the selected jobs' profiles", permissions=["change"])
+    def reindex_profiles(self, request, queryset):
+        profiles = InstagramProfile.objects.filter(pk__in=queryset.values("profile")).order_by("username")
+        _reindex(self, request, profiles)
 
 
 class InstagramSessionForm(forms.ModelForm):

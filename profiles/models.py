@@ -34,6 +34,8 @@ class InstagramProfile(models.Model):
     profile_picture = models.ImageField(upload_to="profiles/", blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.NEW)
     status_message = models.CharField(max_length=500, blank=True)
+    # The demo profile comes from a folder in the repository: it is never synced from Instagram.
+    is_demo = models.BooleanField(default=False, help_text="Loaded by `manage.py load_demo`; never synced.")
     last_synced_at = models.DateTimeField(null=True, blank=True)
     # Where an interrupted sync resumes: instaloader's frozen post iterator, as JSON.
     sync_cursor = models.JSONField(null=True, blank=True)
@@ -189,6 +191,9 @@ class Job(models.Model):
         CANCELLED = "cancelled", "Cancelled"
 
     ACTIVE = (Status.QUEUED, Status.RUNNING, Status.WAITING)
+    RETRYABLE = (Status.FAILED, Status.CANCELLED)
+    # The Celery queue each kind runs on (settings.CELERY_TASK_ROUTES routes the tasks the same way).
+    QUEUES = {Kind.SYNC: "scrape", Kind.IMPORT: "scrape", Kind.INDEX: "ml"}
 
     kind = models.CharField(max_length=16, choices=Kind.choices)
     profile = models.ForeignKey(InstagramProfile, on_delete=models.CASCADE, related_name="jobs", null=True, blank=True)
@@ -202,6 +207,15 @@ class Job(models.Model):
     error = models.TextField(blank=True, help_text="Technical detail (a traceback) for staff only.")
     wait_until = models.DateTimeField(null=True, blank=True, help_text="While waiting: when the job goes on.")
     celery_task_id = models.CharField(max_length=255, blank=True)
+    # One-to-one: a job is retried at most once, so two clicks on "retry" can never make two jobs.
+    retry_of = models.OneToOneField(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="retry",
+        help_text="The job this one retries.",
+    )
     # An import's zip, kept in Django storage so that any worker on any machine can read it.
     source_file = models.FileField(upload_to=import_upload_to, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -286,6 +300,10 @@ class Job(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status in self.ACTIVE
+
+    @property
+    def queue(self) -> str:
+        return self.QUEUES[self.kind]
 
 
 class InstagramSession(models.Model):

@@ -19,7 +19,7 @@ from django.utils import timezone
 from profiles import folders, instagram
 from profiles.images import ImageRefused, image_check
 from profiles.models import InstagramProfile, InstagramSession, Job, Photo, Post, Tracking, validate_instagram_username
-from search.indexing import photos_enqueue
+from search.indexing import photos_enqueue, photos_up_to_date
 
 logger = logging.getLogger(__name__)
 
@@ -30,6 +30,12 @@ INDEX_BATCHES_PER_JOB = 4
 _PROFILE_URL = re.compile(r"^(?:https?://)?(?:www\.|m\.)?instagram\.com/(?P<name>[^/?#]+)/?(?:[?#].*)?$", re.IGNORECASE)
 # Instagram's own first path segments: a link starting with one is not a profile's.
 _NOT_PROFILES = {"p", "reel", "reels", "tv", "stories", "explore", "accounts", "direct", "about", "legal"}
+# The demo profile's instaloader folder, shipped in the repository (credits and licences beside it).
+DEMO_FOLDER = Path(__file__).parent / "demo" / "photosearch_demo"
+
+
+class JobRefused(Exception):
+    """What a user or an admin asked of a job cannot be done now; the message says why, in plain words."""
 
 
 # --- Profiles ---------------------------------------------------------------------------------
@@ -61,25 +67,77 @@ def profile_track(*, user, text: str) -> tuple[InstagramProfile, Job | None]:
     return profile, job
 
 
-def profile_sync_queue(*, profile: InstagramProfile, requested_by=None) -> Job | None:
+def profile_sync_queue(*, profile: InstagramProfile, requested_by=None, retry_of: Job | None = None) -> Job | None:
     """A sync job for the profile, queued after commit; None if one is already queued or running."""
     from profiles.tasks import sync_profile  # here: the tasks module imports this one
 
+    if profile.is_demo:
+        return None  # it is not on Instagram: its posts come from the repository
     with transaction.atomic():
         # The profile's row is the lock: two users adding it at once get one sync between them.
         InstagramProfile.objects.select_for_update().filter(pk=profile.pk).first()
         if profile.jobs.filter(kind=Job.Kind.SYNC, status__in=Job.ACTIVE).exists():
             return None
-        job = Job.objects.create(kind=Job.Kind.SYNC, profile=profile, requested_by=requested_by)
+        job = Job.objects.create(kind=Job.Kind.SYNC, profile=profile, requested_by=requested_by, retry_of=retry_of)
         sync_profile.delay_on_commit(job.pk)
     return job
 
 
 def profiles_refresh() -> list[Job]:
     """Queue a sync of every profile someone tracks (beat runs this); untracked ones are left alone."""
-    profiles = InstagramProfile.objects.filter(trackings__isnull=False).distinct()
+    profiles = InstagramProfile.objects.filter(trackings__isnull=False, is_demo=False).distinct()
     with transaction.atomic():
         return [job for profile in profiles if (job := profile_sync_queue(profile=profile))]
+
+
+def profile_refresh(*, profile: InstagramProfile, requested_by) -> Job:
+    """A sync a user asked for ("Refresh now"); JobRefused while one runs, or within the cooldown of the last."""
+    if profile.is_demo:
+        raise JobRefused(
+            f"@{profile.username} is the demo profile: it is not on Instagram, there is nothing to refresh."
+        )
+    with transaction.atomic():
+        InstagramProfile.objects.select_for_update().filter(pk=profile.pk).first()
+        last = profile.jobs.filter(kind=Job.Kind.SYNC).order_by("-created_at").first()
+        if last and last.is_active:
+            raise JobRefused(f"@{profile.username} is being synced already.")
+        next_allowed = last.created_at + timedelta(minutes=settings.PROFILE_REFRESH_COOLDOWN_MINUTES) if last else None
+        if next_allowed and next_allowed > timezone.now():
+            raise JobRefused(
+                f"The last sync of @{profile.username} began at {timezone.localtime(last.created_at):%H:%M}; "
+                f"it can be refreshed again from {timezone.localtime(next_allowed):%H:%M}."
+            )
+        return profile_sync_queue(profile=profile, requested_by=requested_by)
+
+
+def profile_untrack(*, user, profile: InstagramProfile) -> bool:
+    """Stop `user` tracking the profile; the profile and its posts stay (others may track it). False if not tracked."""
+    deleted, _ = Tracking.objects.filter(user=user, profile=profile).delete()
+    return deleted > 0
+
+
+def profile_reindex(*, profile: InstagramProfile, requested_by=None, retry_of: Job | None = None) -> Job | None:
+    """Queue the profile's photos that the configured models have not indexed, failed ones included; None if none."""
+    with transaction.atomic():
+        # The profile's row is the lock: two clicks on "re-index" queue one job between them.
+        InstagramProfile.objects.select_for_update().filter(pk=profile.pk).first()
+        if profile.jobs.filter(kind=Job.Kind.INDEX, status__in=Job.ACTIVE).exists():
+            raise JobRefused(f"Photos of @{profile.username} are being indexed already.")
+        return _photos_index_stale(profile=profile, requested_by=requested_by, retry_of=retry_of)
+
+
+def _photos_index_stale(*, profile: InstagramProfile | None, requested_by, retry_of: Job | None) -> Job | None:
+    """One index job for the photos (of the profile, or all) not indexed by the configured models; None if none."""
+    photos = Photo.objects.filter(post__profile=profile) if profile else Photo.objects.all()
+    photos.exclude(index_error="").update(index_error="")  # a photo that failed gets another chance
+    stale = list(photos.exclude(photos_up_to_date()).order_by("pk").values_list("pk", flat=True))
+    if not stale:
+        return None
+    job = Job.objects.create(
+        kind=Job.Kind.INDEX, profile=profile, requested_by=requested_by, progress_total=len(stale), retry_of=retry_of
+    )
+    photos_enqueue(photo_ids=stale, job=job)
+    return job
 
 
 # --- Posts and photos -------------------------------------------------------------------------
@@ -177,6 +235,7 @@ class ImportReport:
     new_posts: int = 0
     new_photos: int = 0
     problems: list[str] = field(default_factory=list)
+    stopped: bool = False  # cancelled before the end of the folder
 
     def summary(self) -> str:
         text = f"{self.posts} posts read, {self.new_posts} new, {self.new_photos} new photos."
@@ -201,8 +260,10 @@ def folder_import(
     posts = folders.folder_posts(path)
     for done, folder_post in enumerate(posts, start=1):
         _folder_post_import(profile=profile, folder_post=folder_post, report=report, new_photo_ids=new_photo_ids)
-        if progress:
-            progress(done, len(posts))
+        # A progress callback answering False means the job was cancelled: stop here, keep what is stored.
+        if progress and progress(done, len(posts)) is False:
+            report.stopped = True
+            break
     photos_queue_for_indexing(photo_ids=new_photo_ids, profile=profile)
     return report
 
@@ -455,3 +516,69 @@ def zip_extract(*, job: Job, into: Path) -> Path:
             return folder
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError):
         raise ImportRefused("This file is not a readable zip.") from None
+
+
+# --- Jobs that users and admins steer ---------------------------------------------------------
+
+
+def job_cancel(*, job: Job) -> bool:
+    """Cancel a queued, waiting or running job (a running one stops at its next batch); False if it had ended."""
+    if not job.cancel():
+        return False
+    if job.kind == Job.Kind.SYNC and job.profile_id:
+        # A running sync says so itself when it stops; one that never started would leave "Syncing" behind.
+        InstagramProfile.objects.filter(pk=job.profile_id, status=InstagramProfile.Status.SYNCING).update(
+            status=InstagramProfile.Status.READY, status_message="Sync cancelled."
+        )
+    return True
+
+
+def job_retry(*, job: Job, requested_by=None) -> Job:
+    """A new job doing again what a failed or cancelled one did; the old one stays, as history. JobRefused if not."""
+    from profiles.tasks import import_zip  # here: the tasks module imports this one
+
+    with transaction.atomic():
+        # The old job's row is the lock; the one-to-one retry_of makes a second retry impossible even without it.
+        job = Job.objects.select_for_update(of=("self",)).select_related("profile").get(pk=job.pk)
+        if job.status not in Job.RETRYABLE:
+            raise JobRefused(
+                f"Job #{job.pk} is {job.get_status_display().lower()}: only failed or cancelled jobs are retried."
+            )
+        if retried := Job.objects.filter(retry_of=job).first():
+            raise JobRefused(f"Job #{job.pk} was retried already, as job #{retried.pk}.")
+        if job.kind == Job.Kind.SYNC:
+            new = profile_sync_queue(profile=job.profile, requested_by=requested_by, retry_of=job)
+            if new is None:
+                raise JobRefused(f"@{job.profile.username} is being synced already.")
+        elif job.kind == Job.Kind.IMPORT:
+            if not job.source_file:
+                raise JobRefused(f"Job #{job.pk} has no zip left to import.")
+            new = Job.objects.create(
+                kind=Job.Kind.IMPORT, profile=job.profile, requested_by=requested_by, source_file=job.source_file.name,
+                retry_of=job,
+            )  # fmt: skip
+            import_zip.delay_on_commit(new.pk)
+        else:
+            if job.profile and job.profile.jobs.filter(kind=Job.Kind.INDEX, status__in=Job.ACTIVE).exists():
+                raise JobRefused(f"Photos of @{job.profile.username} are being indexed already.")
+            new = _photos_index_stale(profile=job.profile, requested_by=requested_by, retry_of=job)
+            if new is None:
+                raise JobRefused(f"Job #{job.pk}: every photo is indexed already, nothing to retry.")
+    return new
+
+
+# --- The demo profile -------------------------------------------------------------------------
+
+
+def demo_load(*, path: Path = DEMO_FOLDER) -> tuple[InstagramProfile, ImportReport]:
+    """Import the demo folder (as any instaloader folder) and have every user track it; idempotent."""
+    from django.contrib.auth import get_user_model
+
+    report = folder_import(path=path)
+    profile = InstagramProfile.objects.get(username=folders.folder_profile(Path(path)).username)
+    profile.is_demo, profile.status, profile.status_message = True, InstagramProfile.Status.READY, ""
+    profile.last_synced_at = profile.last_synced_at or timezone.now()
+    profile.save(update_fields=["is_demo", "status", "status_message", "last_synced_at"])
+    users = get_user_model().objects.filter(is_active=True)
+    Tracking.objects.bulk_create([Tracking(user=user, profile=profile) for user in users], ignore_conflicts=True)
+    return profile, report

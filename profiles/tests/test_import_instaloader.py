@@ -104,3 +104,10 @@ def test_a_post_whose_shortcode_is_not_instagrams_is_skipped_and_named(tmp_path)
     call_command("import_instaloader", str(folder), stdout=StringIO(), stderr=err)
     assert "Skipped 2024-05-21_14-00-00_UTC.json: this post's shortcode is not one Instagram makes" in err.getvalue()
     assert not Post.objects.exists()
+
+
+def test_an_import_cancelled_meanwhile_stops_at_its_next_post_and_keeps_what_it_stored():
+    from profiles.services import folder_import
+
+    report = folder_import(path=FOLDER, progress=lambda done, total: done < 3)  # False: the job was cancelled
+    assert (report.stopped, len(report.problems), Post.objects.count()) == (True, 1, 2)  # 3 read: 1 broken, 2 stored

@@ -1,0 +1,67 @@
+"""`manage.py load_demo`: the demo profile through the instaloader-folder import, idempotent, searchable."""
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from profiles.models import InstagramProfile, Job, Photo, Post, Tracking
+from profiles.services import DEMO_FOLDER
+from search.tests.conftest import wait_for
+
+
+def load_demo(*args) -> str:
+    out = StringIO()
+    call_command("load_demo", *args, stdout=out, stderr=StringIO())
+    return out.getvalue()
+
+
+def rows():
+    return (
+        sorted(Post.objects.values_list("shortcode", "taken_at", "caption", "location_name", "kind")),
+        sorted(Photo.objects.values_list("post__shortcode", "position", "sha256", "alt_text")),
+        sorted(Tracking.objects.values_list("user__username", "profile__username")),
+        sorted(Job.objects.values_list("kind", "progress_total")),
+    )
+
+
+@pytest.mark.django_db
+def test_loading_the_demo_twice_gives_the_same_rows(django_user_model):
+    django_user_model.objects.create_user("ada", "ada@example.org", "a-long-passphrase-42")
+    load_demo()
+    first = rows()
+    assert "0 new photos" in load_demo()
+    assert rows() == first
+    assert (len(first[0]), len(first[1]), first[2]) == (26, 29, [("ada", "photosearch_demo")])
+
+
+@pytest.mark.django_db
+def test_the_demo_profile_is_marked_as_such_and_up_to_date():
+    load_demo()
+    profile = InstagramProfile.objects.get()
+    assert (profile.username, profile.is_demo, profile.status) == ("photosearch_demo", True, "ready")
+    assert Post.objects.filter(location_name="Pikolo Espresso Bar", mentions=["pikolo_espresso"]).count() == 1
+    assert Photo.objects.filter(alt_text__startswith="May be an image of").count() == 29
+
+
+@pytest.mark.django_db
+def test_if_empty_leaves_a_database_with_posts_alone():
+    load_demo()
+    Post.objects.filter(kind=Post.Kind.CAROUSEL).delete()
+    assert "the demo is not loaded" in load_demo("--if-empty")
+    assert Post.objects.count() == 24
+
+
+def test_every_demo_photo_has_its_credit():
+    credits = (DEMO_FOLDER.parent / "CREDITS.md").read_text()
+    images = sorted(file.name for file in DEMO_FOLDER.glob("*.jpg"))
+    assert len(images) == 29
+    assert [name for name in images if f"| {name} |" not in credits] == []
+
+
+def test_after_load_demo_at_least_20_photos_are_searchable(celery_worker, tiny_models):
+    load_demo()
+    job = wait_for(Job.objects.get(kind=Job.Kind.INDEX), seconds=120)
+    assert (job.status, job.message) == (Job.Status.DONE, "29 photos indexed.")
+    searchable = Photo.objects.filter(image_embedding__isnull=False, text_embedding__isnull=False)
+    assert searchable.exclude(search_vector=None).count() >= 20
