@@ -105,6 +105,20 @@ def load(count: int, user, settings) -> None:
     return image, text
 
 
+def hnsw_plans(scope, image, text) -> dict[str, bool]:
+    """Whether the planner takes each HNSW index for the service's nearest-neighbour query, at this size."""
+    from django.db import connection, transaction
+    from pgvector.django import CosineDistance
+
+    used = {}
+    for vectors, column in [(image, "image_embedding"), (text, "text_embedding")]:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('hnsw.iterative_scan', 'relaxed_order', true)")
+            nearest = scope.filter(**{f"{column}__isnull": False}).order_by(CosineDistance(column, vectors[0]))
+            used[column] = f"photo_{column}_hnsw" in nearest.values_list("pk", flat=True)[:100].explain()
+    return used
+
+
 def recall_at_10(scope, image, text, rng) -> float:
     from search.services import nearest
 
@@ -176,6 +190,7 @@ def main() -> None:
         rng = np.random.default_rng(1)
         scope = services.photos_scope(user=user)
         recall = recall_at_10(scope, image, text, rng)
+        plans = hnsw_plans(scope, image, text)
 
         queries = [
             line.split("\t")[1].strip() for line in FLICKR.read_text().splitlines() if "#3\t" in line or "#4\t" in line
@@ -228,6 +243,7 @@ def main() -> None:
         "http_p50_ms": round(statistics.median(http_ms), 1),
         "http_p95_ms": round(percentile(http_ms, 0.95), 1),
         "recall_at_10": round(recall, 4),
+        "hnsw_index_used": plans,
         "queries": len(service_ms),
         "load_and_index_s": round(load_s, 1),
         "encoders": "random weights at the default models' shapes",

@@ -11,15 +11,16 @@ models are ever compared.
 
 import hashlib
 import math
-import re
 from dataclasses import dataclass, field
 from datetime import date
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.core.cache import cache
 from django.db import connection, transaction
-from django.db.models import F, QuerySet
+from django.db.models import CharField, F, QuerySet
+from django.db.models.expressions import RawSQL
 from pgvector.django import CosineDistance
 
 from profiles.models import InstagramProfile, Photo, Post
@@ -197,8 +198,14 @@ def search_candidates(
         similarities["text_similarity"] = 1 - CosineDistance("text_embedding", vectors.text)
     if vectors.image_text is not None:
         similarities["image_similarity"] = 1 - CosineDistance("image_embedding", vectors.image_text)
-    rows = Photo.objects.filter(pk__in=pool).annotate(**similarities)
-    fields = ["pk", "post_id", "search_vector", "text_embedding_model", "image_embedding_model", *similarities]
+    # Only the query's lexemes that each photo holds come back, not its whole tsvector.
+    matched = RawSQL(
+        "ARRAY(SELECT unnest(tsvector_to_array(profiles_photo.search_vector)) INTERSECT SELECT unnest(%s::text[]))",
+        [lexemes],
+        output_field=ArrayField(CharField()),
+    )
+    rows = Photo.objects.filter(pk__in=pool).annotate(matched=matched, **similarities)
+    fields = ["pk", "post_id", "matched", "text_embedding_model", "image_embedding_model", *similarities]
     fields += ["post__hashtags", "post__mentions", "post__location_name", "post__taken_at"]
     candidates = []
     for row in rows.values(*fields):
@@ -216,7 +223,7 @@ def search_candidates(
                 taken_at=row["post__taken_at"],
                 text=text,
                 image=image,
-                fulltext=matched_share(row["search_vector"], weight_of),
+                fulltext=matched_share(row["matched"], weight_of),
                 exact=exact_terms(
                     query,
                     hashtags=row["post__hashtags"],
@@ -233,11 +240,12 @@ def nearest(scope: QuerySet[Photo], field: str, vector, limit: int, *, exact: bo
     distance = CosineDistance(field, vector)
     with transaction.atomic(), connection.cursor() as cursor:
         # SET LOCAL lasts as long as this transaction, and the query must run inside it.
-        cursor.execute("SELECT set_config('hnsw.ef_search', %s, true)", [str(max(limit, 40))])
         # A filtered scan (some profiles, some dates) goes on until it has `limit` rows that pass.
-        cursor.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
-        if exact:
-            cursor.execute("SET LOCAL enable_indexscan = off")
+        cursor.execute(
+            "SELECT set_config('hnsw.ef_search', %s, true), set_config('hnsw.iterative_scan', 'relaxed_order', true),"
+            " set_config('enable_indexscan', %s, true)",
+            [str(max(limit, 40)), "off" if exact else "on"],
+        )
         return set(scope.filter(**{f"{field}__isnull": False}).order_by(distance).values_list("pk", flat=True)[:limit])
 
 
@@ -272,9 +280,6 @@ def fulltext_query(lexemes: list[str]) -> SearchQuery | None:
     return SearchQuery(quoted, search_type="raw", config="simple")
 
 
-_LEXEME = re.compile(r"'((?:[^']|'')+)'")
-
-
 def lexeme_counts(lexemes: list[str]) -> tuple[dict[str, int], int]:
     """How many photos hold each lexeme, and how many photos there are.
 
@@ -304,12 +309,11 @@ def inverse_document_frequency(count: int, total: int) -> float:
     return math.log(1 + (total - count + 0.5) / (count + 0.5))
 
 
-def matched_share(search_vector: str | None, weight_of: dict[str, float]) -> float:
+def matched_share(matched: list[str], weight_of: dict[str, float]) -> float:
     """The share of the query's information that a photo's text holds (0: no word, 1: every word)."""
-    if not search_vector or not weight_of:
+    if not matched or not weight_of:
         return 0.0
-    present = {match.replace("''", "'") for match in _LEXEME.findall(search_vector)}
-    return sum(weight for lexeme, weight in weight_of.items() if lexeme in present) / sum(weight_of.values())
+    return sum(weight_of[lexeme] for lexeme in set(matched) if lexeme in weight_of) / sum(weight_of.values())
 
 
 def photos_similar(*, user, photo_id: int, limit: int = PAGE_SIZE) -> list[Photo]:
