@@ -91,6 +91,7 @@ def main() -> None:
 
     from django.conf import settings
     from django.contrib.auth import get_user_model
+    from django.core.cache import cache
     from django.db import connection
 
     from search import ranking, services
@@ -104,6 +105,7 @@ def main() -> None:
     settings.IMAGE_TEXT_MODEL = settings.DESCRIPTION_MODEL = ""  # Flickr8k here is text only
     connection.settings_dict["TEST"]["NAME"] = "bench_search_quality"
     connection.creation.create_test_db(verbosity=0, autoclobber=True)
+    cache.clear()  # word counts and floors cached by another run are another corpus's
     try:
         started = time.perf_counter()
         captions = load_split(args.split)
@@ -127,6 +129,9 @@ def main() -> None:
             tuned = ranking.Weights(**{**weights.__dict__, "fulltext": fulltext})
             figures = metrics(fused_rrs(tuned))
             print(f"fulltext weight {fulltext:>5}: MRR {figures['MRR']:.4f}  R@10 {figures['R@10']:.4f}")
+        for floor in (0.0, 0.1, 0.2, 0.25, 0.3, weights.text_floor):
+            figures = metrics(fused_rrs(ranking.Weights(**{**weights.__dict__, "text_floor": floor})))
+            print(f"text floor {floor:.3f}: MRR {figures['MRR']:.4f}  R@10 {figures['R@10']:.4f}")
 
     def by(key, cands):
         found = [c for c in cands if key(c) is not None and (key is not fulltext_key or c.fulltext > 0)]
