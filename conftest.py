@@ -38,6 +38,35 @@ def celery_worker(transactional_db):
 
 
 @pytest.fixture(scope="session")
+def tiny_model_dir(tmp_path_factory):
+    """Tiny random models of each role, built from configs (search/tests/tiny_models.py): no download."""
+    from django.conf import settings
+
+    from search.tests.tiny_models import build_blip, build_clip, build_text_embedder
+
+    folder = tmp_path_factory.mktemp("models")
+    build_clip(folder / "clip", dimensions=settings.IMAGE_TEXT_DIMENSIONS)
+    build_clip(folder / "clip-other", dimensions=settings.IMAGE_TEXT_DIMENSIONS, seed=1)
+    build_blip(folder / "blip")
+    build_text_embedder(folder / "text", dimensions=settings.TEXT_DIMENSIONS)
+    return folder
+
+
+@pytest.fixture
+def tiny_models(settings, tiny_model_dir, monkeypatch):
+    """The configured models are the tiny ones, offline; the folder they are in."""
+    from search.ml import registry
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    settings.IMAGE_TEXT_MODEL = str(tiny_model_dir / "clip")
+    settings.DESCRIPTION_MODEL = str(tiny_model_dir / "blip")
+    settings.TEXT_MODEL = str(tiny_model_dir / "text")
+    settings.ML_DTYPE = "fp32"
+    yield tiny_model_dir
+    registry.forget()
+
+
+@pytest.fixture(scope="session")
 def chromium_path():
     path = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
     if not path.exists():

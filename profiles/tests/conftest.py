@@ -67,31 +67,6 @@ def staff(django_user_model):
     return django_user_model.objects.create_superuser("admin", "admin@example.org", "a-long-admin-passphrase-42")
 
 
-@pytest.fixture(scope="session")
-def tiny_model_folder(tmp_path_factory):
-    """Tiny random models of each role (search's builders): the ml code runs for real, on no download."""
-    from search.tests.tiny_models import build_blip, build_clip, build_text_embedder
-
-    folder = tmp_path_factory.mktemp("profile-models")
-    build_clip(folder / "clip", dimensions=django_settings.IMAGE_TEXT_DIMENSIONS)
-    build_blip(folder / "blip")
-    build_text_embedder(folder / "text", dimensions=django_settings.TEXT_DIMENSIONS)
-    return folder
-
-
-@pytest.fixture
-def tiny_models(settings, tiny_model_folder, monkeypatch):
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    settings.IMAGE_TEXT_MODEL = str(tiny_model_folder / "clip")
-    settings.DESCRIPTION_MODEL = str(tiny_model_folder / "blip")
-    settings.TEXT_MODEL = str(tiny_model_folder / "text")
-    settings.ML_DTYPE = "fp32"
-    yield tiny_model_folder
-    from search.ml import registry
-
-    registry.forget()
-
-
 @pytest.fixture
 def paused_download(fake_instagram):
     """Holds a worker inside the download of one image until the test lets it go: a job caught mid-way."""

@@ -2,12 +2,13 @@
 
 import hashlib
 import io
+import time
 from datetime import UTC, datetime
 
 from django.core.files.base import ContentFile
 from PIL import Image
 
-from profiles.models import InstagramProfile, Photo, Post
+from profiles.models import InstagramProfile, Job, Photo, Post
 
 
 def make_profile(username="natgeotravel", **fields) -> InstagramProfile:
@@ -32,3 +33,14 @@ def make_photo(post=None, position=1, **fields) -> Photo:
     photo.image.save("original.jpg", ContentFile(data, name="original.jpg"), save=False)
     photo.save()
     return photo
+
+
+def settled(job: Job, timeout: float = 60) -> Job:
+    """The job once a worker is done with it for now: ended (done, failed, cancelled) or waiting."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        job.refresh_from_db()
+        if job.status not in (Job.Status.QUEUED, Job.Status.RUNNING):
+            return job
+        time.sleep(0.05)
+    raise AssertionError(f"The job is still {job.status} after {timeout} s: {job.message}")

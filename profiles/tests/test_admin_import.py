@@ -1,7 +1,6 @@
 """Staff import a zipped instaloader folder in the admin; a real worker runs the import."""
 
 import io
-import time
 import zipfile
 from pathlib import Path
 
@@ -11,6 +10,7 @@ from django.urls import reverse
 
 from profiles import services
 from profiles.models import Job, Photo, Post
+from profiles.tests.factories import settled
 from profiles.tests.fixtures.make_instaloader_folder import CORRUPT_SLIDE
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -23,15 +23,6 @@ def zipped_folder() -> SimpleUploadedFile:
         for file in FOLDER.iterdir():
             archive.write(file, f"natgeotravel/{file.name}")
     return SimpleUploadedFile("natgeotravel.zip", buffer.getvalue(), content_type="application/zip")
-
-
-def settled(job: Job) -> Job:
-    for _ in range(300):
-        job.refresh_from_db()
-        if not job.is_active:
-            return job
-        time.sleep(0.05)
-    raise AssertionError(f"The job is still {job.status}.")
 
 
 def test_staff_import_a_zipped_instaloader_folder(admin_client, scrape_worker):

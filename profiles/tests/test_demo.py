@@ -7,7 +7,7 @@ from django.core.management import call_command
 
 from profiles.models import InstagramProfile, Job, Photo, Post, Tracking
 from profiles.services import DEMO_FOLDER
-from search.tests.conftest import wait_for
+from profiles.tests.factories import settled
 
 
 def load_demo(*args) -> str:
@@ -61,7 +61,7 @@ def test_every_demo_photo_has_its_credit():
 
 def test_after_load_demo_at_least_20_photos_are_searchable(celery_worker, tiny_models):
     load_demo()
-    job = wait_for(Job.objects.get(kind=Job.Kind.INDEX), seconds=120)
+    job = settled(Job.objects.get(kind=Job.Kind.INDEX), timeout=120)
     assert (job.status, job.message) == (Job.Status.DONE, "29 photos indexed.")
     searchable = Photo.objects.filter(image_embedding__isnull=False, text_embedding__isnull=False)
     assert searchable.exclude(search_vector=None).count() >= 20

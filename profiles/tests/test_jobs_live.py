@@ -7,8 +7,8 @@ from playwright.sync_api import expect
 
 from profiles import services
 from profiles.models import Job, Photo, Post
+from profiles.tests.factories import settled
 from profiles.tests.fake_instagram import sample_posts
-from search.tests.conftest import wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -59,22 +59,22 @@ def test_staff_cancel_a_running_sync_then_retry_it_twice_without_duplicates(
     act(client, "cancel", job)
     release.set()
     AsyncResult(Job.objects.get(pk=job.pk).celery_task_id).get(timeout=30)  # the worker is done with it
-    assert (wait_for(job).status, Post.objects.count()) == (Job.Status.CANCELLED, 2)  # it stopped after that post
+    assert (settled(job).status, Post.objects.count()) == (Job.Status.CANCELLED, 2)  # it stopped after that post
     act(client, "retry", job)
     act(client, "retry", job)  # a double click
-    retry = wait_for(Job.objects.get(retry_of=job))
+    retry = settled(Job.objects.get(retry_of=job))
     assert (retry.status, Post.objects.count(), Photo.objects.count()) == (Job.Status.DONE, 7, 9)
     assert Job.objects.filter(kind=Job.Kind.SYNC).count() == 2
 
 
 def test_a_failed_sync_retried_by_staff_runs_again(client, staff, user, scrape_worker, fake_instagram, signed_in):
     _, job = services.profile_track(user=user, text="natgeotravel")  # not on (the fake) Instagram yet
-    job = wait_for(job)
+    job = settled(job)
     assert job.status == Job.Status.FAILED and job.message
     fake_instagram.add_profile(posts=sample_posts())
     client.force_login(staff)
     act(client, "retry", job)
-    retry = wait_for(Job.objects.get(retry_of=job))
+    retry = settled(Job.objects.get(retry_of=job))
     assert (retry.status, retry.message, Job.objects.get(pk=job.pk).status) == ("done", "7 new posts.", "failed")
 
 

@@ -12,23 +12,13 @@ from profiles import folders, services
 from profiles import instagram as instagram_adapter
 from profiles.models import InstagramProfile, Job, Photo, Post
 from profiles.tasks import sync_profile
+from profiles.tests.factories import settled
 from profiles.tests.fake_instagram import FakeInstagram, WorkerKilled, media, sample_posts
 from profiles.tests.fixtures.make_instaloader_folder import BROKEN_METADATA
 
 FOLDER = Path(__file__).parent / "fixtures" / "instaloader" / "natgeotravel"
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def settled(job: Job, timeout: float = 30) -> Job:
-    """The job once the worker is done with it for now (finished, failed or waiting)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        job.refresh_from_db()
-        if job.status not in (Job.Status.QUEUED, Job.Status.RUNNING):
-            return job
-        time.sleep(0.05)
-    raise AssertionError(f"The job is still {job.status} after {timeout} s.")
 
 
 @pytest.fixture

@@ -4,10 +4,9 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from profiles.models import Job, Photo
-from profiles.tests.factories import make_photo, make_post
+from profiles.tests.factories import make_photo, make_post, settled
 from search import schema
 from search.indexing import photos_index
-from search.tests.conftest import wait_for
 
 
 @pytest.fixture
@@ -24,7 +23,7 @@ def test_reindex_after_a_model_change_indexes_every_photo_with_the_new_model(
     settings.IMAGE_TEXT_MODEL = str(tiny_models / "clip-other")
     call_command("reindex")
     assert "Queued 2 photos" in capsys.readouterr().out
-    job = wait_for(Job.objects.get(kind=Job.Kind.INDEX))
+    job = settled(Job.objects.get(kind=Job.Kind.INDEX))
     assert (job.status, job.progress_done, job.progress_total) == (Job.Status.DONE, 2, 2)
     assert set(Photo.objects.values_list("image_embedding_model", flat=True)) == {settings.IMAGE_TEXT_MODEL}
 
@@ -38,7 +37,7 @@ def test_reindex_with_nothing_stale_does_nothing(indexed, capsys):
 def test_forced_reindex_of_the_describer_redoes_descriptions_and_text_vectors(indexed, celery_worker):
     before = {p.pk: np.array(p.text_embedding) for p in Photo.objects.all()}
     call_command("reindex", "--role", "describer", "--force")
-    assert wait_for(Job.objects.get(kind=Job.Kind.INDEX)).status == Job.Status.DONE
+    assert settled(Job.objects.get(kind=Job.Kind.INDEX)).status == Job.Status.DONE
     for photo in Photo.objects.all():
         assert photo.description_model and photo.text_embedding_model
         assert np.allclose(np.array(photo.text_embedding), before[photo.pk], atol=1e-2)  # same model, same text

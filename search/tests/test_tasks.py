@@ -4,10 +4,9 @@ import pytest
 from django.core.files.base import ContentFile
 
 from profiles.models import Job, Photo
-from profiles.tests.factories import make_photo, make_post, make_profile
+from profiles.tests.factories import make_photo, make_post, make_profile, settled
 from search.indexing import photos_enqueue
 from search.tasks import index_photos
-from search.tests.conftest import wait_for
 
 
 @pytest.fixture
@@ -20,7 +19,7 @@ def test_an_index_job_runs_through_its_batches_on_a_real_worker(celery_worker, p
     settings.INDEX_BATCH_SIZE = 2
     job = Job.objects.create(kind=Job.Kind.INDEX, profile=profile_photos[0].post.profile, progress_total=5)
     assert photos_enqueue(photo_ids=[p.pk for p in profile_photos], job=job) == 3
-    job = wait_for(job)
+    job = settled(job)
     assert (job.status, job.progress_done, job.progress_total) == (Job.Status.DONE, 5, 5)
     assert job.message == "5 photos indexed."
     assert Photo.objects.filter(indexed_at__isnull=False).count() == 5
@@ -30,7 +29,7 @@ def test_a_job_with_a_corrupt_image_finishes_with_that_photo_failed(celery_worke
     profile_photos[2].image.save("bad.jpg", ContentFile(b"GIF89a truncated", name="bad.jpg"))
     job = Job.objects.create(kind=Job.Kind.INDEX, profile=profile_photos[0].post.profile, progress_total=5)
     photos_enqueue(photo_ids=[p.pk for p in profile_photos], job=job)
-    job = wait_for(job)
+    job = settled(job)
     assert job.status == Job.Status.DONE
     assert job.message == "4 photos indexed, 1 could not be read."
     assert list(Photo.objects.exclude(index_error="").values_list("pk", flat=True)) == [profile_photos[2].pk]
@@ -40,7 +39,7 @@ def test_a_missing_model_ends_the_job_with_a_message_naming_it_and_the_fix(celer
     settings.DESCRIPTION_MODEL = "Salesforce/not-downloaded-here"
     job = Job.objects.create(kind=Job.Kind.INDEX, progress_total=5)
     photos_enqueue(photo_ids=[p.pk for p in profile_photos], job=job)
-    job = wait_for(job)
+    job = settled(job)
     assert job.status == Job.Status.FAILED
     assert "'Salesforce/not-downloaded-here'" in job.message
     assert "python manage.py download_models" in job.message
