@@ -139,9 +139,15 @@ def make_photos(count: int) -> list[int]:
 
 
 def forget_outputs() -> None:
+    """Both runs start from photos never indexed: no model output, no thumbnail made yet."""
+    import shutil
+
+    from django.conf import settings
+
     from profiles.models import Photo
 
     Photo.objects.update(image_embedding_model="", description_model="", text_embedding_model="", indexed_at=None)
+    shutil.rmtree(Path(settings.MEDIA_ROOT) / "thumbnails", ignore_errors=True)
 
 
 def load_models(dtype: str) -> str:
