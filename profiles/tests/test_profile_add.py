@@ -7,13 +7,6 @@ from profiles.tests.factories import make_profile
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def user(client, django_user_model):
-    user = django_user_model.objects.create_user("ada", "ada@example.org", "a-long-passphrase-42")
-    client.force_login(user)
-    return user
-
-
 @pytest.mark.parametrize(
     "text", ["natgeotravel", "@NatGeoTravel", "https://www.instagram.com/natgeotravel/", "instagram.com/natgeotravel"]
 )

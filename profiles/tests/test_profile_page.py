@@ -12,13 +12,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def user(client, django_user_model):
-    user = django_user_model.objects.create_user("ada", "ada@example.org", "a-long-passphrase-42")
-    client.force_login(user)
-    return user
-
-
-@pytest.fixture
 def profile(user):
     profile = make_profile("natgeotravel", status=InstagramProfile.Status.READY)
     Tracking.objects.create(user=user, profile=profile)
