@@ -93,6 +93,15 @@ def browser(chromium_path):
         browser.close()
 
 
+def log_in(page, username: str, password: str, *, at: str = "/accounts/login/") -> None:
+    """Sign in through the login form (ours, or the admin's with at="/admin/login/"), as a person would."""
+    page.goto(at)
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(lambda url: "/login/" not in url)
+
+
 @pytest.fixture
 def page(browser, live_server):
     context = browser.new_context(base_url=live_server.url)

@@ -3,6 +3,7 @@
 import pytest
 from django.contrib.auth import get_user_model
 
+from conftest import log_in
 from profiles.models import Job
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -13,10 +14,7 @@ PASSWORD = "a-long-and-unusual-passphrase-42"
 @pytest.fixture
 def signed_in_page(page):
     get_user_model().objects.create_user("ada", "ada@example.org", PASSWORD)
-    page.goto("/accounts/login/")
-    page.get_by_label("Username").fill("ada")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    log_in(page, "ada", PASSWORD)
     page.get_by_role("heading", name="Your profiles").wait_for()
     return page
 

@@ -5,6 +5,7 @@ from celery.result import AsyncResult
 from django.urls import reverse
 from playwright.sync_api import expect
 
+from conftest import log_in
 from profiles import services
 from profiles.models import Job, Photo, Post
 from profiles.tests.factories import settled
@@ -34,10 +35,7 @@ def act(client, action, job):
 @pytest.mark.browser
 def test_the_list_shows_a_sync_progress_live_without_a_reload(page, user, scrape_worker, instagram, paused_download):
     reached, release = paused_download("C7carou0002")  # the worker holds on the second post
-    page.goto("/accounts/login/")
-    page.get_by_label("Username").fill("ada")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    log_in(page, "ada", PASSWORD)
     page.get_by_label("Instagram profile").fill("natgeotravel")
     page.get_by_role("button", name="Add").click()
     page.evaluate("window.notReloaded = true")
@@ -80,10 +78,7 @@ def test_a_failed_sync_retried_by_staff_runs_again(client, staff, user, scrape_w
 
 @pytest.mark.browser
 def test_the_jobs_dashboard_refreshes_itself(page, staff):
-    page.goto("/admin/login/")
-    page.get_by_label("Username").fill("admin")
-    page.get_by_label("Password").fill("a-long-admin-passphrase-42")
-    page.get_by_role("button", name="Log in").click()
+    log_in(page, "admin", "a-long-admin-passphrase-42", at="/admin/login/")
     page.goto(reverse("admin:profiles_job_dashboard"))
     failed_count = page.locator("#queue-scrape td").nth(3)  # queued, running, waiting, failed
     expect(failed_count).to_have_text("0")

@@ -22,24 +22,15 @@ _lock = threading.Lock()
 _loaded: dict[tuple[str, str], object] = {}
 
 
-def configured_name(role: str) -> str:
-    return getattr(settings, role_setting(role))
-
-
 def get(role: str, *, text_only: bool = False):
     """The loaded model of a role: "image_text", "describer" or "text"."""
-    name = configured_name(role)
+    name = getattr(settings, role_setting(role))
     key = (f"{role}:text" if text_only else role, name)
     if key not in _loaded:
         with _lock:
             if key not in _loaded:  # another thread may have loaded it while this one waited
                 _loaded[key] = _load(role, name, text_only=text_only)
     return _loaded[key]
-
-
-def loaded() -> list[tuple[str, str]]:
-    """(role, name) of every model this process holds."""
-    return list(_loaded)
 
 
 def forget() -> None:

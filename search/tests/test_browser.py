@@ -1,8 +1,8 @@
 """The search page in a real Chromium: as you type, without JavaScript, and the lightbox."""
 
-import re
-
 import pytest
+
+from conftest import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -13,11 +13,7 @@ PASSWORD = "a-long-and-unusual-passphrase-42"
 def signed_in(page, ana):
     ana.set_password(PASSWORD)
     ana.save()
-    page.goto("/accounts/login/")
-    page.get_by_label("Username").fill("ana")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(re.compile(r"/$"))
+    log_in(page, "ana", PASSWORD)
     return page
 
 
@@ -50,10 +46,7 @@ def test_it_works_with_javascript_off(browser, live_server, ana):
     ana.save()
     context = browser.new_context(base_url=live_server.url, java_script_enabled=False)
     page = context.new_page()
-    page.goto("/accounts/login/?next=/search/")
-    page.get_by_label("Username").fill("ana")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    log_in(page, "ana", PASSWORD, at="/accounts/login/?next=/search/")
     page.get_by_label("Describe the photo").fill("Lisbon")
     page.get_by_role("button", name="Search").click()
     assert page.locator(".hit .chip.exact").first.inner_text() == "Lisbon"
