@@ -8,6 +8,22 @@ from celery.contrib.testing.worker import start_worker
 
 from photosearch.celery import app as celery_app
 
+# Every test account's password: long and unusual enough for Django's validators.
+PASSWORD = "a-long-and-unusual-passphrase-42"
+
+
+@pytest.fixture
+def user(django_user_model):
+    """Ada, an ordinary account (signed out; `signed_in_client` and `signed_in_page` sign her in)."""
+    return django_user_model.objects.create_user("ada", "ada@example.org", PASSWORD)
+
+
+@pytest.fixture
+def signed_in_client(client, user):
+    """Django's test client, signed in as `user`."""
+    client.force_login(user)
+    return client
+
 
 @pytest.fixture(autouse=True)
 def media_root(settings, tmp_path):
@@ -109,3 +125,13 @@ def page(browser, live_server):
     page.set_default_timeout(10_000)
     yield page
     context.close()
+
+
+@pytest.fixture
+def signed_in_page(page, user):
+    """A Chromium page signed in as `user`, through the login form."""
+    if not user.has_usable_password():
+        user.set_password(PASSWORD)
+        user.save(update_fields=["password"])
+    log_in(page, user.get_username(), PASSWORD)
+    return page

@@ -5,10 +5,12 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.urls import path
+from django.utils.cache import patch_vary_headers
 
-from profiles import instagram, services
+from profiles import instagram
 from profiles.models import InstagramProfile, InstagramSession, Job, Photo, Post, Tracking
-from profiles.selectors import jobs_dashboard
+from profiles.selectors import ProfileStatus, jobs_dashboard, profile_state, profile_states, profiles_with_status
+from profiles.services import imports, jobs, sessions, sync, tracking
 
 
 class TrackingInline(admin.TabularInline):
@@ -49,18 +51,46 @@ class ImportZipForm(forms.Form):
 
     def clean_profile(self):
         text = self.cleaned_data["profile"]
-        return services.username_parse(text=text) if text else ""
+        return tracking.username_parse(text=text) if text else ""
+
+
+class StateFilter(admin.SimpleListFilter):
+    """Profiles by state, derived from their jobs as everywhere else (profiles.selectors)."""
+
+    title = "state"
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return ProfileStatus.choices
+
+    def queryset(self, request, queryset):
+        if self.value() not in ProfileStatus.values:
+            return queryset
+        return queryset.filter(pk__in=profiles_with_status(status=self.value(), profiles=queryset))
 
 
 @admin.register(InstagramProfile)
 class InstagramProfileAdmin(admin.ModelAdmin):
-    list_display = ["username", "full_name", "status", "is_private", "is_demo", "post_count", "last_synced_at"]
-    list_filter = ["status", "is_private", "is_demo"]
+    list_display = ["username", "full_name", "state", "is_private", "is_demo", "post_count", "last_synced_at"]
+    list_filter = [StateFilter, "is_private", "is_demo"]
     search_fields = ["username", "full_name"]
-    readonly_fields = ["instagram_id", "is_demo", "last_synced_at", "sync_cursor", "created_at"]
+    readonly_fields = ["state", "instagram_id", "is_demo", "last_synced_at", "sync_cursor", "created_at"]
     inlines = [TrackingInline, JobInline]
     actions = ["sync_now", "reindex"]
     change_list_template = "admin/profiles/instagramprofile/change_list.html"
+
+    def get_changelist_instance(self, request):
+        # The page's profiles get their states in two queries, not two per row.
+        changelist = super().get_changelist_instance(request)
+        states = profile_states(profiles=changelist.result_list)
+        for profile in changelist.result_list:
+            profile.state = states[profile.pk]
+        return changelist
+
+    @admin.display(description="State")
+    def state(self, profile):
+        state = getattr(profile, "state", None) or profile_state(profile)
+        return f"{state.label} · {state.detail}" if state.detail else state.label
 
     def get_urls(self):
         view = self.admin_site.admin_view(self.import_zip_view)
@@ -73,7 +103,7 @@ class InstagramProfileAdmin(admin.ModelAdmin):
         if request.method == "POST" and form.is_valid():
             username = form.cleaned_data["profile"]
             profile = InstagramProfile.objects.get_or_create(username=username)[0] if username else None
-            job = services.zip_import_queue(
+            job = imports.zip_import_queue(
                 upload=form.cleaned_data["archive"], profile=profile, requested_by=request.user
             )
             self.message_user(request, f"The import is queued as job #{job.pk}.", messages.SUCCESS)
@@ -83,8 +113,8 @@ class InstagramProfileAdmin(admin.ModelAdmin):
 
     @admin.action(description="Sync the selected profiles from Instagram now", permissions=["change"])
     def sync_now(self, request, queryset):
-        jobs = [job for profile in queryset if (job := services.profile_sync_queue(profile=profile))]
-        self.message_user(request, f"{len(jobs)} sync(s) queued.", messages.SUCCESS)
+        queued = [job for profile in queryset if (job := sync.profile_sync_queue(profile=profile))]
+        self.message_user(request, f"{len(queued)} sync(s) queued.", messages.SUCCESS)
 
     @admin.action(description="Re-index the photos of the selected profiles", permissions=["change"])
     def reindex(self, request, queryset):
@@ -96,8 +126,8 @@ def _reindex(model_admin, request, profiles):
     queued, notes = 0, []
     for profile in profiles:
         try:
-            job = services.profile_reindex(profile=profile, requested_by=request.user)
-        except services.JobRefused as refused:
+            job = jobs.profile_reindex(profile=profile, requested_by=request.user)
+        except jobs.JobRefused as refused:
             notes.append(str(refused))
             continue
         if job:
@@ -158,7 +188,9 @@ class JobAdmin(admin.ModelAdmin):
         context = {**self.admin_site.each_context(request), **jobs_dashboard(), "title": "Jobs dashboard"}
         # The page polls itself for this fragment: counts and failures refresh without a reload.
         template = "admin/profiles/job/_dashboard.html" if request.htmx else "admin/profiles/job/dashboard.html"
-        return render(request, template, context)
+        response = render(request, template, context)
+        patch_vary_headers(response, ["HX-Request"])
+        return response
 
     def has_add_permission(self, request):
         return False  # jobs are made by syncs, imports and the actions above, never by hand
@@ -172,8 +204,8 @@ class JobAdmin(admin.ModelAdmin):
         retried = []
         for job in queryset.order_by("pk"):
             try:
-                retried.append(services.job_retry(job=job, requested_by=request.user))
-            except services.JobRefused as refused:
+                retried.append(jobs.job_retry(job=job, requested_by=request.user))
+            except jobs.JobRefused as refused:
                 self.message_user(request, str(refused), messages.WARNING)
         if retried:
             numbers = ", ".join(f"#{job.pk}" for job in retried)
@@ -181,7 +213,7 @@ class JobAdmin(admin.ModelAdmin):
 
     @admin.action(description="Cancel the selected queued or running jobs", permissions=["change"])
     def cancel(self, request, queryset):
-        cancelled = sum(services.job_cancel(job=job) for job in queryset)
+        cancelled = sum(jobs.job_cancel(job=job) for job in queryset)
         skipped = queryset.count() - cancelled
         text = f"{cancelled} job(s) cancelled; a running one stops at its next batch."
         self.message_user(request, text + (f" {skipped} had ended already." if skipped else ""), messages.SUCCESS)
@@ -223,10 +255,10 @@ class InstagramSessionForm(forms.ModelForm):
             raise forms.ValidationError("Paste the account's cookies, or enter its password.")
         try:
             if text:
-                self.instance.cookies = instagram.session_from_cookies(text)
+                self.instance.cookies = sessions.cookies_from_text(text)
             elif password:
                 code = data.get("two_factor_code", "")
-                self.instance.cookies = instagram.session_from_login(username, password, lambda: code)
+                self.instance.cookies = instagram.cookies_from_login(username, password, lambda: code)
         except instagram.InstagramError as exc:
             raise forms.ValidationError(str(exc)) from None
         return data

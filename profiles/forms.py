@@ -1,6 +1,6 @@
 from django import forms
 
-from profiles.services import username_parse
+from profiles.services.tracking import username_parse
 
 
 class ProfileAddForm(forms.Form):

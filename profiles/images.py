@@ -1,8 +1,14 @@
-"""Decoding an image we are given (from Instagram or a folder) safely, and the hashes kept with it."""
+"""Decoding images safely, in one place: what we are given (from Instagram or a folder) and what we store.
+
+Every image photosearch reads goes through `image_opened`, so decompression bombs, unknown
+formats and truncated files are refused the same way everywhere, with a reason a person can read.
+"""
 
 import hashlib
 import io
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from PIL import Image, UnidentifiedImageError
@@ -12,43 +18,49 @@ _EXTENSIONS = {"JPEG": "jpg", "MPO": "jpg", "PNG": "png", "WEBP": "webp"}
 
 
 class ImageRefused(Exception):
-    """The bytes are not an image we keep; the message says why, in plain words."""
+    """These bytes cannot be used as a photo; the message says why, in plain words."""
+
+
+@contextmanager
+def image_opened(file) -> Iterator[Image.Image]:
+    """The image in `file` (a path or a binary file), opened by Pillow; decoding errors become ImageRefused.
+
+    Whatever the body does with the image (load, resize) is guarded too: Pillow decodes lazily.
+    """
+    try:
+        # Past MAX_IMAGE_PIXELS Pillow only warns; twice past it, it refuses. Refuse both.
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(file) as image:
+                yield image
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise ImageRefused("too many pixels to decode safely (a decompression bomb?)") from None
+    except UnidentifiedImageError:
+        raise ImageRefused("not an image") from None
+    except (OSError, SyntaxError, ValueError, EOFError) as exc:  # Pillow's ways of saying "truncated or corrupt"
+        raise ImageRefused(f"truncated or corrupt image ({exc})") from None
 
 
 @dataclass(frozen=True)
 class CheckedImage:
     data: bytes
     extension: str
-    width: int
-    height: int
     sha256: str
     perceptual_hash: str
 
 
 def image_check(data: bytes) -> CheckedImage:
     """Decode every pixel of `data` (so a truncated file fails here, not later) and hash it."""
-    try:
-        # Pillow warns between MAX_IMAGE_PIXELS and twice that, and raises above: both are refused.
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data)) as image:
-                if image.format not in _EXTENSIONS:
-                    raise ImageRefused(f"{image.format} images are not accepted")
-                image.load()
-                return CheckedImage(
-                    data=data,
-                    extension=_EXTENSIONS[image.format],
-                    width=image.width,
-                    height=image.height,
-                    sha256=hashlib.sha256(data).hexdigest(),
-                    perceptual_hash=difference_hash(image),
-                )
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise ImageRefused("too many pixels to decode safely (a decompression bomb?)") from None
-    except UnidentifiedImageError:
-        raise ImageRefused("not an image") from None
-    except (OSError, SyntaxError, ValueError) as exc:
-        raise ImageRefused(f"truncated or corrupt image ({exc})") from None
+    with image_opened(io.BytesIO(data)) as image:
+        if image.format not in _EXTENSIONS:
+            raise ImageRefused(f"{image.format} images are not accepted")
+        image.load()
+        return CheckedImage(
+            data=data,
+            extension=_EXTENSIONS[image.format],
+            sha256=hashlib.sha256(data).hexdigest(),
+            perceptual_hash=difference_hash(image),
+        )
 
 
 def difference_hash(image: Image.Image) -> str:

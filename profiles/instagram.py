@@ -285,11 +285,9 @@ class PostFeed:
         context = loader().context
         self._profile = _guarded(instaloader.Profile.from_username, context, username)
         self._iterator = _guarded(self._profile.get_posts)
-        self.resumed = False
         if resume_from:
             try:
                 self._iterator.thaw(instaloader.load_structure(context, resume_from))
-                self.resumed = True
             except (ie.InstaloaderException, KeyError, TypeError) as exc:
                 # Another account's or an outdated state: start again from the newest post, nothing is lost.
                 logger.info("Not resuming the posts of %s: %s", username, exc)
@@ -348,7 +346,7 @@ def image_download(url: str) -> bytes:
 # --- Sessions ---------------------------------------------------------------------------------
 
 
-def session_from_login(username: str, password: str, ask_code: Callable[[], str] | None = None) -> dict:
+def cookies_from_login(username: str, password: str, ask_code: Callable[[], str] | None = None) -> dict:
     """Sign in to Instagram and return the session's cookies; `ask_code` gives a two-factor code if asked.
 
     Error messages are ours, never instaloader's: those may quote what Instagram answered.
@@ -369,30 +367,6 @@ def session_from_login(username: str, password: str, ask_code: Callable[[], str]
     except (ie.InstaloaderException, ie.AbortDownloadException, requests.RequestException):
         raise InstagramError("Instagram could not be reached to sign in.") from None
     return context.save_session()
-
-
-def session_from_cookies(text: str) -> dict:
-    """Cookies exported from a browser (a JSON object or list, or a Cookie header) as instaloader's session."""
-    text = text.strip()
-    cookies: dict[str, str] = {}
-    if text.startswith(("{", "[")):
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError:
-            raise InstagramError("These cookies are not valid JSON.") from None
-        if isinstance(data, dict):
-            cookies = {str(k): str(v) for k, v in data.items()}
-        elif isinstance(data, list):
-            cookies = {str(c["name"]): str(c["value"]) for c in data if isinstance(c, dict) and "name" in c}
-    else:
-        for pair in text.split(";"):
-            name, _, value = pair.strip().partition("=")
-            if name and value:
-                cookies[name] = value
-    missing = [name for name in ("sessionid", "csrftoken", "ds_user_id") if not cookies.get(name)]
-    if missing:
-        raise InstagramError(f"These cookies lack {', '.join(missing)}: export them while signed in to Instagram.")
-    return cookies
 
 
 # --- Folders written by `instaloader PROFILE` -------------------------------------------------

@@ -17,12 +17,19 @@ validate_instagram_username = RegexValidator(
 )
 
 
+class InstagramProfileQuerySet(models.QuerySet):
+    def tracked_by(self, user) -> "InstagramProfileQuerySet":
+        """The profiles `user` tracks: the only ones whose posts and photos that user may see."""
+        return self.filter(trackings__user=user)
+
+    def with_stored_posts(self) -> "InstagramProfileQuerySet":
+        """Each profile with `stored_posts`, how many of its posts are stored."""
+        return self.annotate(stored_posts=models.Count("posts"))
+
+
 class InstagramProfile(models.Model):
-    class Status(models.TextChoices):
-        NEW = "new", "Not synced yet"
-        SYNCING = "syncing", "Syncing"
-        READY = "ready", "Up to date"
-        FAILED = "failed", "Failed"
+    """A profile on Instagram. Where it stands (syncing, failed, up to date...) is not stored here:
+    it is derived from its jobs, in one place (profiles.selectors.profile_states)."""
 
     # Stored lower-cased (Instagram ignores case); the constraint below also holds for raw SQL writes.
     username = models.CharField(max_length=30, validators=[validate_instagram_username])
@@ -32,8 +39,6 @@ class InstagramProfile(models.Model):
     is_private = models.BooleanField(default=False)
     post_count = models.PositiveIntegerField(null=True, blank=True)
     profile_picture = models.ImageField(upload_to="profiles/", blank=True)
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.NEW)
-    status_message = models.CharField(max_length=500, blank=True)
     # The demo profile comes from a folder in the repository: it is never synced from Instagram.
     is_demo = models.BooleanField(default=False, help_text="Loaded by `manage.py load_demo`; never synced.")
     last_synced_at = models.DateTimeField(null=True, blank=True)
@@ -43,6 +48,8 @@ class InstagramProfile(models.Model):
     trackers = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="Tracking", related_name="tracked_profiles", blank=True
     )
+
+    objects = InstagramProfileQuerySet.as_manager()
 
     class Meta:
         ordering = ["username"]
@@ -116,6 +123,13 @@ class Post(models.Model):
         return f"https://www.instagram.com/p/{self.shortcode}/"
 
 
+def _cosine_hnsw(field: str) -> HnswIndex:
+    # Half-precision vectors: half the memory of float32, with no measurable loss of recall.
+    return HnswIndex(
+        name=f"photo_{field}_hnsw", fields=[field], m=16, ef_construction=64, opclasses=["halfvec_cosine_ops"]
+    )
+
+
 def photo_upload_to(photo: "Photo", filename: str) -> str:
     # Grouped by profile, named after the post, so a folder of files still makes sense to a person.
     extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "jpg"
@@ -130,7 +144,7 @@ class Photo(models.Model):
     image = models.ImageField(upload_to=photo_upload_to, width_field="width", height_field="height")
     width = models.PositiveIntegerField(null=True, blank=True)
     height = models.PositiveIntegerField(null=True, blank=True)
-    sha256 = models.CharField(max_length=64, db_index=True)
+    sha256 = models.CharField(max_length=64)
     perceptual_hash = models.CharField(max_length=16, blank=True)
     alt_text = models.TextField(blank=True, help_text="Instagram's accessibility caption.")
     description = models.TextField(blank=True, help_text="Written by the describer model.")
@@ -148,30 +162,34 @@ class Photo(models.Model):
         ordering = ["post", "position"]
         constraints = [models.UniqueConstraint(fields=["post", "position"], name="photo_unique_post_position")]
         indexes = [
-            # Half-precision vectors: half the memory of float32, with no measurable loss of recall.
-            HnswIndex(
-                name="photo_image_embedding_hnsw",
-                fields=["image_embedding"],
-                m=16,
-                ef_construction=64,
-                opclasses=["halfvec_cosine_ops"],
-            ),
-            HnswIndex(
-                name="photo_text_embedding_hnsw",
-                fields=["text_embedding"],
-                m=16,
-                ef_construction=64,
-                opclasses=["halfvec_cosine_ops"],
-            ),
+            _cosine_hnsw("image_embedding"),
+            _cosine_hnsw("text_embedding"),
             GinIndex(fields=["search_vector"], name="photo_search_vector_gin"),
         ]
 
     def __str__(self):
         return f"{self.post.shortcode} #{self.position}"
 
+    @property
+    def slide(self) -> int | None:
+        """The photo's number within its post when the post is a carousel, else None (reads `post`)."""
+        return self.position if self.post.kind == Post.Kind.CAROUSEL else None
+
 
 def import_upload_to(job: "Job", filename: str) -> str:
     return f"imports/{timezone.now():%Y/%m/%d}/{filename}"
+
+
+class JobQuerySet(models.QuerySet):
+    def active(self) -> "JobQuerySet":
+        """Jobs not ended yet: queued, running or waiting."""
+        return self.filter(status__in=Job.ACTIVE)
+
+    def ended(self) -> "JobQuerySet":
+        return self.exclude(status__in=Job.ACTIVE)
+
+    def of_kind(self, *kinds: str) -> "JobQuerySet":
+        return self.filter(kind__in=kinds)
 
 
 class Job(models.Model):
@@ -192,6 +210,8 @@ class Job(models.Model):
 
     ACTIVE = (Status.QUEUED, Status.RUNNING, Status.WAITING)
     RETRYABLE = (Status.FAILED, Status.CANCELLED)
+    # Syncs and imports fetch a profile's posts; index jobs understand its photos.
+    FETCHING = (Kind.SYNC, Kind.IMPORT)
     # The Celery queue each kind runs on (settings.CELERY_TASK_ROUTES routes the tasks the same way).
     QUEUES = {Kind.SYNC: "scrape", Kind.IMPORT: "scrape", Kind.INDEX: "ml"}
 
@@ -223,8 +243,19 @@ class Job(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = JobQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created_at"]
+        constraints = [
+            # Two syncs of one profile at once would fetch every post twice and race on its cursor.
+            models.UniqueConstraint(
+                fields=["profile"],
+                condition=models.Q(kind="sync", status__in=["queued", "running", "waiting"]),
+                name="job_one_active_sync_per_profile",
+                violation_error_message="This profile is being synced already.",
+            ),
+        ]
         indexes = [
             models.Index(fields=["status", "kind"], name="job_status_kind"),
             models.Index(fields=["profile", "-created_at"], name="job_profile_created_at"),
@@ -300,10 +331,6 @@ class Job(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status in self.ACTIVE
-
-    @property
-    def queue(self) -> str:
-        return self.QUEUES[self.kind]
 
 
 class InstagramSession(models.Model):

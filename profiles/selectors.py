@@ -1,7 +1,10 @@
+"""What the pages, the API and the admin read about profiles and jobs, each fact from one place."""
+
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db.models import Count, Q, QuerySet
+from django.db import models
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from profiles.models import InstagramProfile, Job
@@ -11,32 +14,58 @@ DASHBOARD_FAILURES = 10
 DASHBOARD_FAILURE_WINDOW = timedelta(hours=24)
 
 
-def profiles_tracked_by(*, user) -> QuerySet[InstagramProfile]:
-    """The profiles a user tracks, with how many posts of each are stored, in username order."""
-    return InstagramProfile.objects.filter(trackings__user=user).annotate(stored_posts=Count("posts"))
+class ProfileStatus(models.TextChoices):
+    """Where a profile stands; derived from its jobs, never stored."""
+
+    NEW = "new", "Not synced yet"
+    QUEUED = "queued", "Queued"
+    SYNCING = "syncing", "Syncing"
+    IMPORTING = "importing", "Importing"
+    WAITING = "waiting", "Waiting for Instagram"
+    INDEXING = "indexing", "Indexing"
+    FAILED = "failed", "Failed"
+    CANCELLED = "cancelled", "Cancelled"
+    READY = "ready", "Up to date"
 
 
-@dataclass
+ACTIVE_STATUSES = (
+    ProfileStatus.QUEUED,
+    ProfileStatus.SYNCING,
+    ProfileStatus.IMPORTING,
+    ProfileStatus.WAITING,
+    ProfileStatus.INDEXING,
+)
+
+
+@dataclass(frozen=True)
 class ProfileState:
-    """Where a profile stands, in plain words, for its row in the list and its page."""
+    """Where a profile stands, in plain words, for its row in the list, its page, the API and the admin."""
 
+    status: ProfileStatus
     label: str  # "Queued", "Scraping 12/40 posts", "Up to date", "Failed"...
     detail: str = ""  # the reason of a failure, when it was last synced, what indexing said
-    active: bool = False  # a job is under way: the page keeps polling
-    failed: bool = False
+
+    @property
+    def active(self) -> bool:
+        """A job is under way: the page keeps polling."""
+        return self.status in ACTIVE_STATUSES
+
+    @property
+    def failed(self) -> bool:
+        return self.status == ProfileStatus.FAILED
 
 
 def profile_states(*, profiles) -> dict[int, ProfileState]:
     """The state of each profile, from its jobs: two queries, whatever the number of profiles."""
     ids = [profile.pk for profile in profiles]
     active: dict[int, list[Job]] = {pk: [] for pk in ids}
-    for job in Job.objects.filter(profile__in=ids, status__in=Job.ACTIVE).order_by("created_at"):
+    for job in Job.objects.filter(profile__in=ids).active().order_by("created_at"):
         active[job.profile_id].append(job)
     # The latest job of each kind that has ended, per profile (PostgreSQL's DISTINCT ON).
     ended: dict[int, dict[str, Job]] = {pk: {} for pk in ids}
     latest = (
         Job.objects.filter(profile__in=ids)
-        .exclude(status__in=Job.ACTIVE)
+        .ended()
         .order_by("profile_id", "kind", "-created_at")
         .distinct("profile_id", "kind")
     )
@@ -45,41 +74,51 @@ def profile_states(*, profiles) -> dict[int, ProfileState]:
     return {profile.pk: _state(profile, active[profile.pk], ended[profile.pk]) for profile in profiles}
 
 
+def profile_state(profile: InstagramProfile) -> ProfileState:
+    return profile_states(profiles=[profile])[profile.pk]
+
+
+def profiles_with_status(*, status: str, profiles=None) -> list[int]:
+    """Ids of the profiles (of a queryset, or all) in this state: for the admin's filter."""
+    profiles = list(InstagramProfile.objects.all() if profiles is None else profiles)
+    return [pk for pk, state in profile_states(profiles=profiles).items() if state.status == status]
+
+
 def _state(profile: InstagramProfile, active: list[Job], ended: dict[str, Job]) -> ProfileState:
-    fetching = [job for job in active if job.kind in (Job.Kind.SYNC, Job.Kind.IMPORT)]
+    fetching = [job for job in active if job.kind in Job.FETCHING]
     indexing = [job for job in active if job.kind == Job.Kind.INDEX]
     if fetching:
         return _fetching_state(fetching[0])
     if indexing:
         done, total = sum(job.progress_done for job in indexing), sum(job.progress_total or 0 for job in indexing)
-        return ProfileState(f"Indexing {done}/{total} photos", active=True)
+        return ProfileState(ProfileStatus.INDEXING, f"Indexing {done}/{total} photos")
     fetched = max(
-        (job for kind, job in ended.items() if kind != Job.Kind.INDEX), key=lambda job: job.created_at, default=None
+        (job for kind, job in ended.items() if kind in Job.FETCHING), key=lambda job: job.created_at, default=None
     )
     if fetched and fetched.status == Job.Status.FAILED:
-        return ProfileState("Failed", fetched.message or "The last sync stopped on an error.", failed=True)
+        return ProfileState(ProfileStatus.FAILED, "Failed", fetched.message or "The last sync stopped on an error.")
     if fetched and fetched.status == Job.Status.CANCELLED:
-        return ProfileState("Cancelled", "Refresh now goes on where it stopped.")
+        return ProfileState(ProfileStatus.CANCELLED, "Cancelled", "Refresh now goes on where it stopped.")
     index = ended.get(Job.Kind.INDEX)
     note = f"Photos not indexed: {index.message}" if index and index.status == Job.Status.FAILED else ""
-    if profile.status == InstagramProfile.Status.READY:
+    # The demo and profiles imported from a folder have posts without any sync job.
+    if fetched or profile.last_synced_at or profile.is_demo:
         when = profile.last_synced_at or (fetched.finished_at if fetched else None)
         since = f"synced {timezone.localtime(when):%d %b %Y, %H:%M}" if when else ""
-        return ProfileState("Up to date", " · ".join(part for part in (since, note) if part))
-    if profile.status == InstagramProfile.Status.FAILED:
-        return ProfileState("Failed", profile.status_message, failed=True)
-    return ProfileState("Not synced yet", note)
+        return ProfileState(ProfileStatus.READY, "Up to date", " · ".join(part for part in (since, note) if part))
+    return ProfileState(ProfileStatus.NEW, "Not synced yet", note)
 
 
 def _fetching_state(job: Job) -> ProfileState:
     if job.status == Job.Status.QUEUED:
-        return ProfileState("Queued", active=True)
+        return ProfileState(ProfileStatus.QUEUED, "Queued")
     if job.status == Job.Status.WAITING:
         until = f" until {timezone.localtime(job.wait_until):%H:%M}" if job.wait_until else ""
-        return ProfileState(f"Waiting for Instagram{until}", active=True)
-    verb = "Scraping" if job.kind == Job.Kind.SYNC else "Importing"
+        return ProfileState(ProfileStatus.WAITING, f"Waiting for Instagram{until}")
     count = f"{job.progress_done}/{job.progress_total}" if job.progress_total else f"{job.progress_done}"
-    return ProfileState(f"{verb} {count} posts", active=True)
+    if job.kind == Job.Kind.SYNC:
+        return ProfileState(ProfileStatus.SYNCING, f"Scraping {count} posts")
+    return ProfileState(ProfileStatus.IMPORTING, f"Importing {count} posts")
 
 
 def jobs_dashboard() -> dict:

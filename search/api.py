@@ -14,7 +14,7 @@ from ninja.security import HttpBearer, django_auth
 
 from accounts.models import ApiToken
 from profiles.models import InstagramProfile, Job, Photo
-from profiles.selectors import profiles_tracked_by
+from profiles.selectors import ProfileStatus, profile_states
 from search.services import SearchError, SearchFilters, photos_search, photos_similar
 
 
@@ -33,8 +33,9 @@ class Error(Schema):
 class ProfileOut(Schema):
     username: str
     full_name: str
-    status: str
-    status_message: str
+    status: ProfileStatus = Field(description="Where the profile stands, as its page says it")
+    status_label: str = Field(description="The state in words, as its page shows it: 'Scraping 12/40 posts'")
+    status_message: str = Field(description="Why it failed, when it was synced, what indexing said")
     last_synced_at: datetime | None
     posts: int
 
@@ -88,7 +89,7 @@ def _photo(photo: Photo, request) -> dict:
         "permalink": post.permalink,
         "profile": post.profile.username,
         "taken_at": post.taken_at,
-        "slide": photo.position if post.kind == post.Kind.CAROUSEL else None,
+        "slide": photo.slide,
         "description": photo.description,
         "alt_text": photo.alt_text,
         "caption": post.caption,
@@ -111,7 +112,7 @@ def search(
 ):
     """Posts of the profiles you track whose photos best match a description, best first."""
     user = request.auth
-    tracked = dict(InstagramProfile.objects.filter(trackings__user=user).values_list("username", "pk"))
+    tracked = dict(InstagramProfile.objects.tracked_by(user).values_list("username", "pk"))
     unknown = [name for name in profile if name.lower() not in tracked]
     if unknown:
         return Status(404, {"detail": f"You do not track {', '.join(unknown)}."})
@@ -151,16 +152,19 @@ def similar(request, photo_id: int):
 @api.get("/profiles", response=list[ProfileOut], tags=["profiles"])
 def profiles(request):
     """The profiles you track, with their state."""
+    tracked = list(InstagramProfile.objects.tracked_by(request.auth).with_stored_posts())
+    states = profile_states(profiles=tracked)
     return [
         {
             "username": p.username,
             "full_name": p.full_name,
-            "status": p.status,
-            "status_message": p.status_message,
+            "status": states[p.pk].status,
+            "status_label": states[p.pk].label,
+            "status_message": states[p.pk].detail,
             "last_synced_at": p.last_synced_at,
             "posts": p.stored_posts,
         }
-        for p in profiles_tracked_by(user=request.auth)
+        for p in tracked
     ]
 
 
@@ -170,7 +174,7 @@ def jobs(request, active: bool = False):
     user = request.auth
     found = Job.objects.filter(Q(profile__trackings__user=user) | Q(requested_by=user)).distinct()
     if active:
-        found = found.filter(status__in=Job.ACTIVE)
+        found = found.active()
     return [
         {
             "id": job.pk,

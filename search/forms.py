@@ -25,7 +25,7 @@ class SearchForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         # Only the user's own profiles can be chosen: any other username is "not one of the choices".
-        self.fields["profile"].queryset = InstagramProfile.objects.filter(trackings__user=user)
+        self.fields["profile"].queryset = InstagramProfile.objects.tracked_by(user)
 
     def clean(self):
         cleaned = super().clean()

@@ -1,42 +1,28 @@
 """Decode a stored photo into what the models read: an RGB image, upright, at most a few hundred pixels.
 
-Pillow only. Anything Instagram or an instaloader folder can hand us is either made into a plain
-RGB image or refused with a reason a person can read (ImageRejected); never an exception that
-takes a whole batch down.
+Pillow only, through the one safe decoder (profiles.images.image_opened). Anything Instagram or an
+instaloader folder can hand us is either made into a plain RGB image or refused with a reason a
+person can read (ImageRefused); never an exception that takes a whole batch down.
 """
 
-import warnings
+from PIL import Image, ImageOps
 
-from PIL import Image, ImageOps, UnidentifiedImageError
+from profiles.images import image_opened
 
 # The models look at 224-384 px; decoding more is wasted time. JPEGs decode at reduced size directly.
 MAX_SIDE = 512
 
 
-class ImageRejected(Exception):
-    """This file cannot be used as a photo; the message says why."""
-
-
 def load_for_models(file, max_side: int = MAX_SIDE) -> Image.Image:
     """An RGB copy of the first frame of `file` (a path or a binary file), EXIF orientation applied."""
-    try:
-        with warnings.catch_warnings():
-            # Past MAX_IMAGE_PIXELS Pillow only warns; twice past it, it refuses. Refuse both.
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(file) as image:
-                image.seek(0)  # animated GIF/WebP/PNG: the first frame
-                image.draft("RGB", (max_side, max_side))  # JPEG: let the decoder scale down (1/2, 1/4, 1/8)
-                image = ImageOps.exif_transpose(image)
-                image = _to_rgb(image)
-                image.thumbnail((max_side, max_side), Image.Resampling.BICUBIC)
-                image.load()
-                return image
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise ImageRejected(f"too many pixels to decode safely ({exc})") from None
-    except UnidentifiedImageError:
-        raise ImageRejected("not an image Pillow can read") from None
-    except (OSError, SyntaxError, ValueError, EOFError) as exc:  # Pillow's ways of saying "truncated or corrupt"
-        raise ImageRejected(f"truncated or corrupt image ({exc})") from None
+    with image_opened(file) as image:
+        image.seek(0)  # animated GIF/WebP/PNG: the first frame
+        image.draft("RGB", (max_side, max_side))  # JPEG: let the decoder scale down (1/2, 1/4, 1/8)
+        image = ImageOps.exif_transpose(image)
+        image = _to_rgb(image)
+        image.thumbnail((max_side, max_side), Image.Resampling.BICUBIC)
+        image.load()
+        return image
 
 
 def _to_rgb(image: Image.Image) -> Image.Image:

@@ -17,8 +17,9 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from profiles.images import ImageRefused
 from profiles.models import Job, Photo
-from search.imaging import ImageRejected, load_for_models
+from search.imaging import load_for_models
 from search.thumbnails import ensure_thumbnail
 
 log = logging.getLogger(__name__)
@@ -75,8 +76,8 @@ def photos_index(*, photo_ids: list[int]) -> IndexResult:
             with photo.image.open("rb") as file:
                 decoded[photo.pk] = load_for_models(file)
             ensure_thumbnail(photo, decoded[photo.pk])  # decoded already: the gallery never decodes originals
-        except (ImageRejected, OSError) as exc:  # OSError: the file is gone from storage
-            result.failed[photo.pk] = str(exc) if isinstance(exc, ImageRejected) else f"image file unreadable ({exc})"
+        except (ImageRefused, OSError) as exc:  # OSError: the file is gone from storage
+            result.failed[photo.pk] = str(exc) if isinstance(exc, ImageRefused) else f"image file unreadable ({exc})"
     result.stages["decode"] += time.perf_counter() - started
     pending = [p for p in pending if p.pk not in result.failed]
     if not pending:
@@ -182,15 +183,33 @@ def job_record_batch(*, job: Job, photo_ids: list[int]) -> None:
     job.finish(f"{indexed} photos indexed" + (f", {failed} could not be read" if failed else "") + ".")
 
 
-def photos_enqueue(*, photo_ids: list[int], job: Job | None = None) -> int:
-    """Queue photos for indexing on the ml queue in batches of INDEX_BATCH_SIZE, once the transaction commits."""
-    from search.tasks import index_photos
+def photos_index_queue(
+    *, photo_ids: list[int] | None = None, profile=None, requested_by=None, retry_of: Job | None = None
+) -> Job | None:
+    """One index job for these photos, its batches queued on the ml queue once the transaction commits.
 
+    Without photo_ids: the photos (of the profile, or all) that the configured models have not
+    indexed, those that failed included (they get another chance). None when there is nothing to do.
+    """
+    from search.tasks import index_photos  # the tasks module imports this one
+
+    if photo_ids is None:
+        photos = Photo.objects.filter(post__profile=profile) if profile else Photo.objects.all()
+        photos.exclude(index_error="").update(index_error="")
+        photo_ids = list(photos.exclude(photos_up_to_date()).order_by("pk").values_list("pk", flat=True))
+    if not photo_ids:
+        return None
+    job = Job.objects.create(
+        kind=Job.Kind.INDEX,
+        profile=profile,
+        requested_by=requested_by,
+        retry_of=retry_of,
+        progress_total=len(photo_ids),
+    )
     size = settings.INDEX_BATCH_SIZE
-    batches = [photo_ids[start : start + size] for start in range(0, len(photo_ids), size)]
-    for batch in batches:
-        index_photos.delay_on_commit(batch, job.pk if job else None)
-    return len(batches)
+    for start in range(0, len(photo_ids), size):
+        index_photos.delay_on_commit(job.pk, photo_ids[start : start + size])
+    return job
 
 
 ROLE_FIELDS = {
@@ -211,13 +230,6 @@ def photos_reindex(*, roles: list[str], force: bool = False, requested_by=None) 
 
     schema.resize_columns()
     with transaction.atomic():
-        photos = Photo.objects.all()
         if force:
-            photos.update(**{name: "" for role in roles for name in ROLE_FIELDS[role]})
-        photos.exclude(index_error="").update(index_error="")
-        stale = list(photos.exclude(photos_up_to_date()).order_by("pk").values_list("pk", flat=True))
-        if not stale:
-            return None
-        job = Job.objects.create(kind=Job.Kind.INDEX, requested_by=requested_by, progress_total=len(stale))
-        photos_enqueue(photo_ids=stale, job=job)
-    return job
+            Photo.objects.update(**{name: "" for role in roles for name in ROLE_FIELDS[role]})
+        return photos_index_queue(requested_by=requested_by)

@@ -46,7 +46,7 @@ class Candidate:
     taken_at: datetime | None = None
     text: float | None = None  # cosine with the query, by the text embedder
     image: float | None = None  # cosine with the query, by the image-text model
-    fulltext: float = 0.0  # PostgreSQL ts_rank; 0 when no word matches
+    fulltext: float = 0.0  # the idf-weighted share of the query's words the photo's text holds (0 to 1)
     exact: list[str] = field(default_factory=list)  # "#sunset", "@marie", "Lisbon"
     score: float = 0.0
 
@@ -79,11 +79,11 @@ def score(candidate: Candidate, weights: Weights) -> float:
     return total
 
 
-def rank(candidates: list[Candidate], weights: Weights, *, floor: bool = True) -> list[Candidate]:
-    """Candidates by fused score, best first; with floor, only those some signal vouches for."""
+def rank(candidates: list[Candidate], weights: Weights) -> list[Candidate]:
+    """Candidates by fused score, best first; only those some signal vouches for (the relevance floor)."""
     for candidate in candidates:
         candidate.score = score(candidate, weights)
-    kept = [c for c in candidates if c.signals(weights)] if floor else list(candidates)
+    kept = [c for c in candidates if c.signals(weights)]
     return sorted(kept, key=lambda c: (-c.score, c.photo_id))
 
 

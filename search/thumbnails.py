@@ -18,7 +18,7 @@ def thumbnail_name(photo: Photo) -> str:
 
 
 def ensure_thumbnail(photo: Photo, image: Image.Image | None = None) -> str:
-    """The storage name of the photo's thumbnail, made now if it does not exist (ImageRejected if it can't be)."""
+    """The storage name of the photo's thumbnail, made now if it does not exist (ImageRefused if it can't be)."""
     name = thumbnail_name(photo)
     if default_storage.exists(name):
         return name

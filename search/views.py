@@ -4,9 +4,9 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
+from profiles.images import ImageRefused
 from profiles.models import Photo
 from search.forms import SearchForm
-from search.imaging import ImageRejected
 from search.services import SearchError, photos_scope, photos_search, photos_similar
 from search.thumbnails import ensure_thumbnail
 
@@ -47,6 +47,7 @@ def search(request):
 
 
 @require_GET
+@vary_on_headers("HX-Request")
 def photo_detail(request, pk):
     photo = _get_photo_for_user(request.user, pk)
     template = "search/_photo.html" if request.htmx else "search/photo.html"
@@ -54,6 +55,7 @@ def photo_detail(request, pk):
 
 
 @require_GET
+@vary_on_headers("HX-Request")
 def photo_similar(request, pk):
     photo = _get_photo_for_user(request.user, pk)
     similar = photos_similar(user=request.user, photo_id=photo.pk)
@@ -67,7 +69,7 @@ def photo_thumbnail(request, pk):
     photo = _get_photo_for_user(request.user, pk)
     try:
         name = ensure_thumbnail(photo)
-    except (ImageRejected, OSError):
+    except (ImageRefused, OSError):
         raise Http404("This photo's image cannot be read.") from None
     return FileResponse(photo.image.storage.open(name, "rb"), content_type="image/webp")
 

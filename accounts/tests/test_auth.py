@@ -5,14 +5,9 @@ from django.contrib.auth import get_user_model
 from django.core import mail
 from django.urls import reverse
 
+from conftest import PASSWORD
+
 pytestmark = pytest.mark.django_db
-
-PASSWORD = "a-long-and-unusual-passphrase-42"
-
-
-@pytest.fixture
-def user():
-    return get_user_model().objects.create_user("ana", "ana@example.org", PASSWORD)
 
 
 def signup(client, **overrides):
@@ -28,7 +23,7 @@ def test_it_signs_up_and_logs_the_new_user_in(client):
 
 
 def test_it_refuses_a_sign_up_with_an_e_mail_already_in_use(client, user):
-    response = signup(client, email="ANA@example.org")
+    response = signup(client, email="ADA@example.org")
     assert response.status_code == 200
     assert "An account already uses this e-mail address." in response.context["form"].errors["email"]
     assert not get_user_model().objects.filter(username="ben").exists()
@@ -41,21 +36,20 @@ def test_it_refuses_a_weak_password_with_a_message(client):
 
 
 def test_it_logs_in(client, user):
-    response = client.post(reverse("login"), {"username": "ana", "password": PASSWORD})
+    response = client.post(reverse("login"), {"username": "ada", "password": PASSWORD})
     assert response.status_code == 302
     assert client.get(reverse("home")).status_code == 200
 
 
 def test_it_says_so_when_the_password_is_wrong(client, user):
-    response = client.post(reverse("login"), {"username": "ana", "password": "wrong"})
+    response = client.post(reverse("login"), {"username": "ada", "password": "wrong"})
     assert response.status_code == 200
     assert "Please enter a correct username and password" in response.content.decode()
 
 
-def test_it_logs_out_on_post(client, user):
-    client.force_login(user)
-    assert client.post(reverse("logout")).status_code == 302
-    assert client.get(reverse("home")).status_code == 302
+def test_it_logs_out_on_post(signed_in_client, user):
+    assert signed_in_client.post(reverse("logout")).status_code == 302
+    assert signed_in_client.get(reverse("home")).status_code == 302
 
 
 def test_it_sends_anonymous_visitors_to_the_login_page(client):
@@ -69,9 +63,8 @@ def test_the_pages_to_get_in_are_open_to_anonymous_visitors(client, name):
     assert client.get(reverse(name)).status_code == 200
 
 
-def test_it_changes_the_password(client, user):
-    client.force_login(user)
-    response = client.post(
+def test_it_changes_the_password(signed_in_client, user):
+    response = signed_in_client.post(
         reverse("password_change"),
         {
             "old_password": PASSWORD,
@@ -85,7 +78,7 @@ def test_it_changes_the_password(client, user):
 
 
 def test_it_resets_a_forgotten_password_by_e_mail(client, user):
-    client.post(reverse("password_reset"), {"email": "ana@example.org"})
+    client.post(reverse("password_reset"), {"email": "ada@example.org"})
     assert len(mail.outbox) == 1
     link = re.search(r"https?://[^/]+(/accounts/reset/\S+)", mail.outbox[0].body).group(1)
     form_page = client.get(link, follow=True)

@@ -82,11 +82,3 @@ def paused_download(fake_instagram):
 
     yield pause
     release.set()  # never leave a worker thread hanging
-
-
-@pytest.fixture
-def user(client, django_user_model):
-    """Ada, signed in on the test client (modules that need her signed out define their own)."""
-    user = django_user_model.objects.create_user("ada", "ada@example.org", "a-long-passphrase-42")
-    client.force_login(user)
-    return user

@@ -10,6 +10,9 @@ from PIL import Image
 
 from profiles.models import InstagramProfile, Job, Photo, Post
 
+# When the profiles made "up to date" were last synced: their state is derived from that and their jobs.
+SYNCED = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
+
 
 def make_profile(username="natgeotravel", **fields) -> InstagramProfile:
     return InstagramProfile.objects.create(username=username, **fields)

@@ -8,8 +8,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from profiles import services
 from profiles.models import Job, Photo, Post
+from profiles.services import imports
 from profiles.tests.factories import settled
 from profiles.tests.fixtures.make_instaloader_folder import CORRUPT_SLIDE
 
@@ -54,13 +54,13 @@ def zip_job(admin_user, entries: dict[str, bytes]) -> Job:
         for name, data in entries.items():
             archive.writestr(name, data)
     upload = SimpleUploadedFile("upload.zip", buffer.getvalue())
-    return services.zip_import_queue(upload=upload, profile=None, requested_by=admin_user)
+    return imports.zip_import_queue(upload=upload, profile=None, requested_by=admin_user)
 
 
 def test_no_path_in_a_zip_is_followed_out_of_its_folder(admin_user, tmp_path):
     job = zip_job(admin_user, {"../../escape.jpg": b"x", "natgeotravel/a.jpg": b"y"})
     (tmp_path / "scratch").mkdir()
-    folder = services.zip_extract(job=job, into=tmp_path / "scratch")
+    folder = imports.zip_extract(job=job, into=tmp_path / "scratch")
     assert sorted(path.name for path in folder.iterdir()) == ["a.jpg", "escape.jpg"]
     assert not (tmp_path / "escape.jpg").exists()
 
@@ -68,5 +68,5 @@ def test_no_path_in_a_zip_is_followed_out_of_its_folder(admin_user, tmp_path):
 def test_a_zip_that_unpacks_too_large_is_refused(admin_user, tmp_path, settings):
     settings.IMPORT_MAX_BYTES = 10_000
     job = zip_job(admin_user, {"natgeotravel/big.jpg": b"\0" * 20_000})  # compresses to almost nothing
-    with pytest.raises(services.ImportRefused, match="unpacks to more than 10000 bytes"):
-        services.zip_extract(job=job, into=tmp_path)
+    with pytest.raises(imports.ImportRefused, match="unpacks to more than 10000 bytes"):
+        imports.zip_extract(job=job, into=tmp_path)

@@ -3,8 +3,8 @@
 import pytest
 from django.urls import reverse
 
-from profiles.models import InstagramProfile, Job
-from profiles.tests.factories import make_photo, make_post, make_profile
+from profiles.models import Job
+from profiles.tests.factories import SYNCED, make_photo, make_post, make_profile
 
 pytestmark = pytest.mark.django_db
 
@@ -19,7 +19,7 @@ def admin_client(client, staff):
 
 @pytest.fixture
 def profile():
-    return make_profile("natgeotravel", status=InstagramProfile.Status.READY)
+    return make_profile("natgeotravel", last_synced_at=SYNCED)
 
 
 def failed_sync(profile):

@@ -89,8 +89,8 @@ def test_it_queues_the_new_photos_for_indexing_in_batches(settings, ml_queue, dj
         run_import()
     sent = ml_queue()
     assert [name for name, _ in sent] == ["search.tasks.index_photos"] * 3
-    assert sorted(pk for _, (ids, _) in sent for pk in ids) == sorted(Photo.objects.values_list("pk", flat=True))
-    assert [len(ids) for _, (ids, _) in sent] == [3, 3, 2]
+    assert sorted(pk for _, (_, ids) in sent for pk in ids) == sorted(Photo.objects.values_list("pk", flat=True))
+    assert [len(ids) for _, (_, ids) in sent] == [3, 3, 2]
 
 
 def test_a_post_whose_shortcode_is_not_instagrams_is_skipped_and_named(tmp_path):
@@ -107,7 +107,7 @@ def test_a_post_whose_shortcode_is_not_instagrams_is_skipped_and_named(tmp_path)
 
 
 def test_an_import_cancelled_meanwhile_stops_at_its_next_post_and_keeps_what_it_stored():
-    from profiles.services import folder_import
+    from profiles.services.imports import folder_import
 
     report = folder_import(path=FOLDER, progress=lambda done, total: done < 3)  # False: the job was cancelled
     assert (report.stopped, len(report.problems), Post.objects.count()) == (True, 1, 2)  # 3 read: 1 broken, 2 stored

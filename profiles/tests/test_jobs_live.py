@@ -5,21 +5,15 @@ from celery.result import AsyncResult
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from conftest import log_in
-from profiles import services
+from conftest import PASSWORD, log_in
 from profiles.models import Job, Photo, Post
+from profiles.services import tracking
 from profiles.tests.factories import settled
 from profiles.tests.fake_instagram import sample_posts
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-PASSWORD = "a-long-and-unusual-passphrase-42"
 JOBS = reverse("admin:profiles_job_changelist")
-
-
-@pytest.fixture
-def user(django_user_model):
-    return django_user_model.objects.create_user("ada", "ada@example.org", PASSWORD)
 
 
 @pytest.fixture
@@ -51,7 +45,7 @@ def test_staff_cancel_a_running_sync_then_retry_it_twice_without_duplicates(
     client, staff, user, scrape_worker, instagram, paused_download
 ):
     reached, release = paused_download("C7carou0002")
-    _, job = services.profile_track(user=user, text="natgeotravel")
+    _, job = tracking.profile_track(user=user, text="natgeotravel")
     assert reached.wait(30)
     client.force_login(staff)
     act(client, "cancel", job)
@@ -66,7 +60,7 @@ def test_staff_cancel_a_running_sync_then_retry_it_twice_without_duplicates(
 
 
 def test_a_failed_sync_retried_by_staff_runs_again(client, staff, user, scrape_worker, fake_instagram, signed_in):
-    _, job = services.profile_track(user=user, text="natgeotravel")  # not on (the fake) Instagram yet
+    _, job = tracking.profile_track(user=user, text="natgeotravel")  # not on (the fake) Instagram yet
     job = settled(job)
     assert job.status == Job.Status.FAILED and job.message
     fake_instagram.add_profile(posts=sample_posts())

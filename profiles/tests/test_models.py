@@ -67,3 +67,10 @@ def test_a_post_holds_one_photo_per_position():
     photo = make_photo()
     with pytest.raises(IntegrityError):
         make_photo(post=photo.post, position=1)
+
+
+def test_a_photo_knows_its_slide_number_only_in_a_carousel():
+    profile = make_profile()
+    carousel = make_post(profile, shortcode="Ccarousel", kind=Post.Kind.CAROUSEL)
+    single = make_post(profile, shortcode="Csingle", kind=Post.Kind.IMAGE)
+    assert (make_photo(carousel, position=2).slide, make_photo(single, position=1).slide) == (2, None)

@@ -2,7 +2,7 @@ import pytest
 from django.urls import reverse
 
 from profiles.models import InstagramProfile, Job, Tracking
-from profiles.tests.factories import make_profile
+from profiles.tests.factories import SYNCED, make_profile
 
 pytestmark = pytest.mark.django_db
 
@@ -10,26 +10,28 @@ pytestmark = pytest.mark.django_db
 @pytest.mark.parametrize(
     "text", ["natgeotravel", "@NatGeoTravel", "https://www.instagram.com/natgeotravel/", "instagram.com/natgeotravel"]
 )
-def test_it_tracks_a_profile_given_by_username_or_link(client, user, text):
-    response = client.post(reverse("profile_add"), {"profile": text})
+def test_it_tracks_a_profile_given_by_username_or_link(signed_in_client, user, text):
+    response = signed_in_client.post(reverse("profile_add"), {"profile": text})
     assert response.status_code == 302
     assert Tracking.objects.get(user=user).profile.username == "natgeotravel"
 
 
-def test_it_queues_a_first_sync_for_a_new_profile(client, user):
-    client.post(reverse("profile_add"), {"profile": "natgeotravel"})
+def test_it_queues_a_first_sync_for_a_new_profile(signed_in_client, user):
+    signed_in_client.post(reverse("profile_add"), {"profile": "natgeotravel"})
     job = Job.objects.get()
     assert (job.kind, job.status, job.profile.username, job.requested_by) == ("sync", "queued", "natgeotravel", user)
 
 
-def test_it_shows_the_new_profile_in_the_list_at_once(client, user):
-    response = client.post(reverse("profile_add"), {"profile": "@natgeotravel"}, follow=True)
+def test_it_shows_the_new_profile_in_the_list_at_once(signed_in_client, user):
+    response = signed_in_client.post(reverse("profile_add"), {"profile": "@natgeotravel"}, follow=True)
     assert "@natgeotravel" in response.text
     assert "Queued" in response.text  # its first sync waits for a worker
 
 
-def test_it_answers_htmx_with_the_panel_alone(client, user):
-    response = client.post(reverse("profile_add"), {"profile": "natgeotravel"}, headers={"HX-Request": "true"})
+def test_it_answers_htmx_with_the_panel_alone(signed_in_client, user):
+    response = signed_in_client.post(
+        reverse("profile_add"), {"profile": "natgeotravel"}, headers={"HX-Request": "true"}
+    )
     assert response.templates[0].name == "profiles/_panel.html"
     assert 'id="profile-natgeotravel"' in response.text
 
@@ -37,25 +39,25 @@ def test_it_answers_htmx_with_the_panel_alone(client, user):
 @pytest.mark.parametrize(
     "text", ["nat geo", "a" * 31, "natgeo!", "", "https://example.com/natgeotravel/", "instagram.com/p/C7emoji0001/"]
 )
-def test_a_bad_username_gets_a_form_error_and_no_job(client, user, text):
-    response = client.post(reverse("profile_add"), {"profile": text})
+def test_a_bad_username_gets_a_form_error_and_no_job(signed_in_client, user, text):
+    response = signed_in_client.post(reverse("profile_add"), {"profile": text})
     assert response.status_code == 400
     assert response.context["form"].errors["profile"]
     assert not Job.objects.exists() and not InstagramProfile.objects.exists()
 
 
-def test_a_second_user_adding_a_stored_profile_queues_no_second_sync(client, user):
-    make_profile("natgeotravel", status=InstagramProfile.Status.READY)
-    client.post(reverse("profile_add"), {"profile": "natgeotravel"})
+def test_a_second_user_adding_a_stored_profile_queues_no_second_sync(signed_in_client, user):
+    make_profile("natgeotravel", last_synced_at=SYNCED)
+    signed_in_client.post(reverse("profile_add"), {"profile": "natgeotravel"})
     assert Tracking.objects.filter(user=user).count() == 1
     assert not Job.objects.exists()
 
 
-def test_the_list_is_polled_only_while_a_job_of_a_profile_runs(client, user):
-    profile = make_profile("natgeotravel", status=InstagramProfile.Status.SYNCING)
+def test_the_list_is_polled_only_while_a_job_of_a_profile_runs(signed_in_client, user):
+    profile = make_profile("natgeotravel")
     Tracking.objects.create(user=user, profile=profile)
     job = Job.objects.create(kind=Job.Kind.SYNC, profile=profile)
-    assert 'hx-trigger="every 3s"' in client.get(reverse("profile_list")).text
+    assert 'hx-trigger="every 3s"' in signed_in_client.get(reverse("profile_list")).text
     job.claim()
     job.finish("3 new posts.")
-    assert 'hx-trigger="every 3s"' not in client.get(reverse("profile_list")).text
+    assert 'hx-trigger="every 3s"' not in signed_in_client.get(reverse("profile_list")).text

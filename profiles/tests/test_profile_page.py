@@ -5,76 +5,86 @@ from datetime import UTC, datetime
 import pytest
 from django.urls import reverse
 
-from profiles.models import InstagramProfile, Job, Post, Tracking
-from profiles.tests.factories import make_photo, make_post, make_profile
+from profiles.models import Job, Post, Tracking
+from profiles.tests.factories import SYNCED, make_photo, make_post, make_profile
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def profile(user):
-    profile = make_profile("natgeotravel", status=InstagramProfile.Status.READY)
+    profile = make_profile("natgeotravel", last_synced_at=SYNCED)
     Tracking.objects.create(user=user, profile=profile)
     return profile
 
 
-def test_it_shows_the_photos_newest_first(client, profile):
+def test_it_shows_the_photos_newest_first(signed_in_client, profile):
     old = make_photo(make_post(profile, "Cold", taken_at=datetime(2023, 1, 1, tzinfo=UTC)))
     new = make_photo(make_post(profile, "Cnew", taken_at=datetime(2024, 1, 1, tzinfo=UTC)))
-    response = client.get(reverse("profile_detail", args=["natgeotravel"]))
+    response = signed_in_client.get(reverse("profile_detail", args=["natgeotravel"]))
     assert [photo.pk for photo in response.context["photos"]] == [new.pk, old.pk]
     assert response.text.index(f"/photos/{new.pk}/") < response.text.index(f"/photos/{old.pk}/")
 
 
-def test_it_shows_the_sync_history_with_reasons_and_no_traceback(client, profile):
+def test_it_shows_the_sync_history_with_reasons_and_no_traceback(signed_in_client, profile):
     job = Job.objects.create(kind=Job.Kind.SYNC, profile=profile)
     job.claim()
     job.fail("This profile is private.", error="Traceback: secret internals")
     Job.objects.create(kind=Job.Kind.SYNC, profile=profile)
-    response = client.get(reverse("profile_detail", args=["natgeotravel"]))
+    response = signed_in_client.get(reverse("profile_detail", args=["natgeotravel"]))
     assert "This profile is private." in response.text
     assert "secret internals" not in response.text
     assert len(response.context["jobs"]) == 2
 
 
-def test_staff_see_the_traceback_of_a_failure(client, profile, user):
+def test_staff_see_the_traceback_of_a_failure(signed_in_client, profile, user):
     user.is_staff = True
     user.save()
     job = Job.objects.create(kind=Job.Kind.SYNC, profile=profile)
     job.claim()
     job.fail("The sync stopped on an unexpected error.", error="Traceback: KeyError 'edges'")
-    assert "Traceback: KeyError &#x27;edges&#x27;" in client.get(reverse("profile_detail", args=["natgeotravel"])).text
+    assert (
+        "Traceback: KeyError &#x27;edges&#x27;"
+        in signed_in_client.get(reverse("profile_detail", args=["natgeotravel"])).text
+    )
 
 
-def test_a_profile_the_user_does_not_track_is_not_found(client, user):
+def test_a_profile_the_user_does_not_track_is_not_found(signed_in_client, user):
     make_profile("nasa")
-    assert client.get(reverse("profile_detail", args=["nasa"])).status_code == 404
-    assert client.post(reverse("profile_refresh", args=["nasa"])).status_code == 404
+    assert signed_in_client.get(reverse("profile_detail", args=["nasa"])).status_code == 404
+    assert signed_in_client.post(reverse("profile_refresh", args=["nasa"])).status_code == 404
     assert not Job.objects.exists()
 
 
-def test_refresh_now_queues_a_sync_then_is_throttled_with_a_message(client, profile):
-    client.post(reverse("profile_refresh", args=["natgeotravel"]))
+def test_refresh_now_queues_a_sync_then_is_throttled_with_a_message(signed_in_client, profile):
+    signed_in_client.post(reverse("profile_refresh", args=["natgeotravel"]))
     Job.objects.update(status=Job.Status.DONE)
-    response = client.post(reverse("profile_refresh", args=["natgeotravel"]), follow=True)
+    response = signed_in_client.post(reverse("profile_refresh", args=["natgeotravel"]), follow=True)
     assert Job.objects.filter(kind=Job.Kind.SYNC).count() == 1
     assert "it can be refreshed again from" in response.text
 
 
-def test_stop_tracking_removes_the_tracking_only(client, profile, user, django_user_model):
+def test_stop_tracking_removes_the_tracking_only(signed_in_client, profile, user, django_user_model):
     other = django_user_model.objects.create_user("bob", "bob@example.org", "a-long-passphrase-42")
     Tracking.objects.create(user=other, profile=profile)
     make_post(profile)
-    response = client.post(reverse("profile_untrack", args=["natgeotravel"]), follow=True)
+    response = signed_in_client.post(reverse("profile_untrack", args=["natgeotravel"]), follow=True)
     assert "You no longer track @natgeotravel" in response.text
     assert list(Tracking.objects.values_list("user__username", flat=True)) == ["bob"]
     assert Post.objects.filter(profile=profile).count() == 1
 
 
-def test_the_profile_page_polls_only_while_a_job_runs(client, profile):
+def test_the_profile_page_polls_only_while_a_job_runs(signed_in_client, profile):
     job = Job.objects.create(kind=Job.Kind.INDEX, profile=profile, progress_total=4)
     url = reverse("profile_detail", args=["natgeotravel"])
-    fragment = client.get(url, headers={"HX-Request": "true"})
+    fragment = signed_in_client.get(url, headers={"HX-Request": "true"})
     assert 'hx-trigger="every 3s"' in fragment.text and "Indexing 0/4 photos" in fragment.text
     job.cancel()
-    assert 'hx-trigger="every 3s"' not in client.get(url, headers={"HX-Request": "true"}).text
+    assert 'hx-trigger="every 3s"' not in signed_in_client.get(url, headers={"HX-Request": "true"}).text
+
+
+def test_the_page_and_its_polled_fragment_tell_caches_they_differ(signed_in_client, profile):
+    url = reverse("profile_detail", args=["natgeotravel"])
+    page, fragment = signed_in_client.get(url), signed_in_client.get(url, headers={"HX-Request": "true"})
+    assert "<h1>" in page.text and "<h1>" not in fragment.text
+    assert "HX-Request" in page["Vary"] and "HX-Request" in fragment["Vary"]

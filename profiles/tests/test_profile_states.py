@@ -3,21 +3,28 @@
 from datetime import UTC, datetime
 
 import pytest
+from django.urls import reverse
+from django.utils.html import escape
 
-from profiles.models import InstagramProfile, Job
-from profiles.selectors import profile_states
-from profiles.tests.factories import make_profile
+from profiles.models import InstagramProfile, Job, Tracking
+from profiles.selectors import ProfileStatus, profile_state
+from profiles.tests.factories import SYNCED, make_profile
 
 pytestmark = pytest.mark.django_db
 
 
 def state_of(profile):
-    return profile_states(profiles=[profile])[profile.pk]
+    return profile_state(profile)
 
 
 @pytest.fixture
 def profile():
     return make_profile("natgeotravel")
+
+
+@pytest.fixture
+def synced_profile():
+    return make_profile("natgeotravel", last_synced_at=SYNCED)
 
 
 def running(kind, profile, done=0, total=None):
@@ -62,30 +69,77 @@ def test_a_failed_sync_shows_its_reason_but_not_its_traceback(profile):
 
 
 def test_an_up_to_date_profile_says_when_it_was_synced(profile):
-    profile.status, profile.last_synced_at = InstagramProfile.Status.READY, datetime(2026, 11, 24, 9, 30, tzinfo=UTC)
+    profile.last_synced_at = datetime(2026, 11, 24, 9, 30, tzinfo=UTC)
     profile.save()
     assert (state_of(profile).label, state_of(profile).detail) == ("Up to date", "synced 24 Nov 2026, 09:30")
+
+
+def test_a_profile_never_synced_says_so(profile):
+    assert (state_of(profile).status, state_of(profile).label) == (ProfileStatus.NEW, "Not synced yet")
 
 
 def test_a_later_successful_sync_clears_an_earlier_failure(profile):
     running(Job.Kind.SYNC, profile).fail("Instagram did not answer.")
     running(Job.Kind.SYNC, profile).finish("2 new posts.")
-    InstagramProfile.objects.filter(pk=profile.pk).update(status=InstagramProfile.Status.READY)
-    profile.refresh_from_db()
-    assert state_of(profile).label == "Up to date"
+    assert (state_of(profile).status, state_of(profile).label) == (ProfileStatus.READY, "Up to date")
 
 
-def test_an_index_failure_is_said_beside_an_up_to_date_profile(profile):
-    InstagramProfile.objects.filter(pk=profile.pk).update(status=InstagramProfile.Status.READY)
-    profile.refresh_from_db()
-    running(Job.Kind.INDEX, profile, total=3).fail("The model x is not downloaded: run manage.py download_models.")
-    assert (
-        state_of(profile).detail == "Photos not indexed: The model x is not downloaded: run manage.py download_models."
+def test_a_later_failure_shows_over_an_earlier_success(synced_profile):
+    running(Job.Kind.SYNC, synced_profile).finish("2 new posts.")
+    running(Job.Kind.SYNC, synced_profile).fail("Instagram did not answer.")
+    assert (state_of(synced_profile).status, state_of(synced_profile).detail) == (
+        ProfileStatus.FAILED,
+        "Instagram did not answer.",
     )
 
 
-def test_a_cancelled_sync_says_so_rather_than_up_to_date(profile):
-    InstagramProfile.objects.filter(pk=profile.pk).update(status=InstagramProfile.Status.READY)
+def test_an_index_failure_is_said_beside_an_up_to_date_profile(synced_profile):
+    running(Job.Kind.INDEX, synced_profile, total=3).fail(
+        "The model x is not downloaded: run manage.py download_models."
+    )
+    assert state_of(synced_profile).detail == (
+        "synced 01 Nov 2026, 08:00 · Photos not indexed: The model x is not downloaded: run manage.py download_models."
+    )
+
+
+def test_a_cancelled_sync_says_so_rather_than_up_to_date(synced_profile):
+    running(Job.Kind.SYNC, synced_profile, done=2, total=7).cancel()
+    assert (state_of(synced_profile).label, state_of(synced_profile).active) == ("Cancelled", False)
+
+
+def test_the_demo_profile_is_up_to_date_without_any_sync(profile):
+    InstagramProfile.objects.filter(pk=profile.pk).update(is_demo=True)
     profile.refresh_from_db()
-    running(Job.Kind.SYNC, profile, done=2, total=7).cancel()
-    assert (state_of(profile).label, state_of(profile).active) == ("Cancelled", False)
+    assert state_of(profile).status == ProfileStatus.READY
+
+
+STATES = {
+    ProfileStatus.NEW: lambda profile: None,
+    ProfileStatus.QUEUED: lambda profile: Job.objects.create(kind=Job.Kind.SYNC, profile=profile),
+    ProfileStatus.SYNCING: lambda profile: running(Job.Kind.SYNC, profile, done=3, total=9),
+    ProfileStatus.IMPORTING: lambda profile: running(Job.Kind.IMPORT, profile, done=1),
+    ProfileStatus.WAITING: lambda profile: running(Job.Kind.SYNC, profile).wait(
+        datetime(2026, 11, 25, 13, 5, tzinfo=UTC), "Waiting for Instagram until 13:05"
+    ),
+    ProfileStatus.INDEXING: lambda profile: running(Job.Kind.INDEX, profile, done=1, total=4),
+    ProfileStatus.FAILED: lambda profile: running(Job.Kind.SYNC, profile).fail("This profile is private."),
+    ProfileStatus.CANCELLED: lambda profile: running(Job.Kind.SYNC, profile).cancel(),
+    ProfileStatus.READY: lambda profile: running(Job.Kind.SYNC, profile).finish("2 new posts."),
+}
+
+
+@pytest.mark.parametrize("status", STATES)
+def test_the_page_the_api_and_the_admin_say_the_same_state(status, client, staff, profile):
+    Tracking.objects.create(user=staff, profile=profile)
+    STATES[status](profile)
+    state = state_of(profile)
+    assert state.status == status
+    client.force_login(staff)
+
+    page = client.get(reverse("profile_detail", args=[profile.username])).text
+    assert escape(state.label) in page and escape(state.detail) in page
+    api = client.get("/api/profiles").json()
+    assert [(p["status"], p["status_label"], p["status_message"]) for p in api] == [(status, state.label, state.detail)]
+    admin_list = client.get(reverse("admin:profiles_instagramprofile_changelist"), {"state": status}).text
+    # Filtered by this state, the admin's list shows the profile, in the same words.
+    assert escape(f"{state.label} · {state.detail}" if state.detail else state.label) in admin_list

@@ -1,4 +1,5 @@
-"""Syncs from a fake Instagram (at the HTTP boundary), run by a real Celery worker."""
+"""Syncs from a fake Instagram (at the HTTP boundary): the task run in this process, and on a real Celery
+worker where the queue itself is what is tested (a wait Instagram asks for becomes a scheduled retry)."""
 
 import time
 from io import StringIO
@@ -8,37 +9,45 @@ import pytest
 from celery.result import AsyncResult
 from django.core.management import call_command
 
-from profiles import folders, services
+from profiles import folders
 from profiles import instagram as instagram_adapter
 from profiles.models import InstagramProfile, Job, Photo, Post
-from profiles.tasks import sync_profile
+from profiles.selectors import ProfileStatus, profile_state
+from profiles.services import sync as sync_service
+from profiles.services import tracking
+from profiles.tasks import run_sync_job
 from profiles.tests.factories import settled
 from profiles.tests.fake_instagram import FakeInstagram, WorkerKilled, media, sample_posts
 from profiles.tests.fixtures.make_instaloader_folder import BROKEN_METADATA
 
 FOLDER = Path(__file__).parent / "fixtures" / "instaloader" / "natgeotravel"
 
-pytestmark = pytest.mark.django_db(transaction=True)
+
+def queued_sync(user) -> Job:
+    """Track the profile (its first sync) or sync it again: the job, queued."""
+    profile = InstagramProfile.objects.filter(username="natgeotravel").first()
+    if profile is None:
+        return tracking.profile_track(user=user, text="natgeotravel")[1]
+    return sync_service.profile_sync_queue(profile=profile)
 
 
 @pytest.fixture
-def user(django_user_model):
-    return django_user_model.objects.create_user("ada", "ada@example.org", "a-long-passphrase-42")
-
-
-@pytest.fixture
-def sync(scrape_worker, user):
-    """Track the profile (first sync) or sync it again; returns the settled job."""
+def sync(db, user):
+    """A sync run by its task in this process (as a worker runs it, minus the queue); returns the job."""
 
     def run() -> Job:
-        profile = InstagramProfile.objects.filter(username="natgeotravel").first()
-        if profile is None:
-            _, job = services.profile_track(user=user, text="natgeotravel")
-        else:
-            job = services.profile_sync_queue(profile=profile)
-        return settled(job)
+        job = queued_sync(user)
+        run_sync_job.apply(args=[job.pk])
+        job.refresh_from_db()
+        return job
 
     return run
+
+
+@pytest.fixture
+def sync_on_worker(scrape_worker, user):
+    """A sync sent through Redis to a real worker; returns the job once the worker is done with it for now."""
+    return lambda: settled(queued_sync(user))
 
 
 @pytest.fixture
@@ -53,18 +62,24 @@ def test_it_stores_every_post_and_photo_on_a_first_sync(instagram, sync):
     assert Post.objects.count() == 7
     assert Photo.objects.count() == 9  # the carousel's 3 slides and the video's thumbnail included
     profile = InstagramProfile.objects.get()
-    assert (profile.status, profile.full_name, profile.instagram_id) == ("ready", "Nat Geo Travel", "25025320")
+    assert (profile.full_name, profile.instagram_id, profile.sync_cursor) == ("Nat Geo Travel", "25025320", None)
+    assert profile.last_synced_at is not None
+    assert profile_state(profile).label == "Indexing 0/9 photos"  # synced; its photos wait for the ml queue
 
 
-def test_it_queues_the_new_photos_for_indexing_in_batches(instagram, sync, ml_queue):
-    sync()
+def test_it_queues_the_new_photos_for_indexing_in_batches(
+    instagram, db, user, ml_queue, django_capture_on_commit_callbacks
+):
+    job = queued_sync(user)
+    with django_capture_on_commit_callbacks(execute=True):  # the batches go to Redis as the sync commits them
+        run_sync_job.apply(args=[job.pk])
     sent = ml_queue()
     index_job = Job.objects.get(kind=Job.Kind.INDEX)
-    assert [(name, len(ids), job_id) for name, (ids, job_id) in sent] == [
+    assert [(name, len(ids), job_id) for name, (job_id, ids) in sent] == [
         ("search.tasks.index_photos", 8, index_job.pk),
         ("search.tasks.index_photos", 1, index_job.pk),
     ]
-    assert sorted(pk for _, (ids, _) in sent for pk in ids) == sorted(Photo.objects.values_list("pk", flat=True))
+    assert sorted(pk for _, (_, ids) in sent for pk in ids) == sorted(Photo.objects.values_list("pk", flat=True))
 
 
 def test_it_stores_what_instagram_says_about_each_post(instagram, sync):
@@ -125,29 +140,30 @@ def test_a_refresh_does_not_stop_on_old_pinned_posts(instagram, sync):
     assert Post.objects.count() == 8
 
 
-def test_a_429_schedules_a_retry_instead_of_a_sleeping_worker(instagram, sync):
+def test_a_429_schedules_a_retry_instead_of_a_sleeping_worker(instagram, sync_on_worker):
     instagram.refuse("timeline", 429)
     started = time.monotonic()
-    job = sync()
+    job = sync_on_worker()
     assert time.monotonic() - started < 15
     assert instagram.count("timeline") == 1  # instaloader's second attempt waits first: that wait is raised
     assert job.status == Job.Status.WAITING
     assert job.message.startswith("Waiting for Instagram until ")
     assert 600 < (job.wait_until - job.updated_at).total_seconds() <= 700  # instaloader's 666 s after a 429
     assert celery_state(job) == "RETRY"
+    assert profile_state(job.profile).label == f"Waiting for Instagram until {job.wait_until:%H:%M}"
 
 
-def test_a_sync_killed_mid_way_resumes_where_it_stopped_without_duplicates(fake_instagram, signed_in, scrape_worker):
+def test_a_sync_killed_mid_way_resumes_where_it_stopped_without_duplicates(fake_instagram, signed_in, db):
     posts = [media(f"C9post{n:05d}", 1717000000 - n * 1000, f"Post {n}") for n in range(15)]  # two pages
     fake_instagram.add_profile(posts=posts)
     job = Job.objects.create(kind=Job.Kind.SYNC, profile=InstagramProfile.objects.create(username="natgeotravel"))
     job.claim("task-of-a-killed-worker")
     fake_instagram.kill_at = fake_instagram.image_path("C9post00013", 1)  # the 2nd post of page 2
     with pytest.raises(WorkerKilled):
-        services.profile_sync(job=job)
+        sync_service.profile_sync(job=job)
     assert Post.objects.count() == 13
     fake_instagram.kill_at, fake_instagram.requests = "", []
-    sync_profile.apply_async(args=[job.pk], task_id="task-of-a-killed-worker")  # the broker delivers it again
+    run_sync_job.apply(args=[job.pk], task_id="task-of-a-killed-worker")  # the broker delivers it again
     assert settled(job).status == Job.Status.DONE
     assert (Post.objects.count(), Photo.objects.count()) == (15, 15)
     # Page 1 once (instaloader builds the iterator with it), page 2 from the stored state; 2 new images.
@@ -159,10 +175,14 @@ def test_a_sync_cancelled_mid_way_stops_and_the_next_one_goes_on(instagram, sync
     instagram.on_download[instagram.image_path("C7carou0002", 1)] = cancel
     job = sync()
     assert job.status == Job.Status.CANCELLED
-    # The job shows cancelled the moment the admin clicks; the worker stops at its next report.
-    AsyncResult(job.celery_task_id).get(timeout=30)
     profile = InstagramProfile.objects.get()
-    assert (profile.status_message, profile.sync_cursor["done"], Post.objects.count()) == ("Sync cancelled.", 2, 2)
+    assert (profile_state(profile).label, profile.sync_cursor["done"], Post.objects.count()) == (
+        "Indexing 0/4 photos",  # what it stored before it stopped is indexed all the same
+        2,
+        2,
+    )
+    Job.objects.filter(kind=Job.Kind.INDEX).update(status=Job.Status.DONE)
+    assert profile_state(profile).label == "Cancelled"
     assert (sync().message, Post.objects.count()) == ("7 new posts.", 7)
 
 
@@ -180,11 +200,11 @@ def test_an_instaloader_folder_imports_to_the_same_rows_as_a_scrape_of_the_same_
     assert len(scraped[1]) == 8  # the corrupt slide is refused by both
 
 
-def test_a_sync_that_uses_up_its_request_budget_waits_as_a_retry(instagram, sync, settings):
+def test_a_sync_that_uses_up_its_request_budget_waits_as_a_retry(instagram, sync_on_worker, settings):
     settings.INSTAGRAM_QUERIES_PER_WINDOW = 2  # timeline pages per 11 minutes
     older = [media(f"C6old{n:07d}", 1700000000 - n, f"Older {n}") for n in range(20)]
     instagram.add_profile(posts=[*sample_posts(), *older])  # 27 posts: three pages
-    job = sync()
+    job = sync_on_worker()
     assert job.status == Job.Status.WAITING
     assert 600 < (job.wait_until - job.updated_at).total_seconds() <= 700
     assert (instagram.count("timeline"), Post.objects.count()) == (2, 24)
@@ -198,15 +218,15 @@ def test_an_image_link_to_another_host_is_never_followed(instagram, sync):
     assert Post.objects.get(shortcode="C7emoji0001").photos.count() == 0
 
 
-def test_please_wait_a_few_minutes_backs_off(instagram, sync, settings):
+def test_please_wait_a_few_minutes_backs_off(instagram, sync_on_worker, settings):
     settings.INSTAGRAM_BACKOFF_SECONDS = 900
     instagram.refuse(
         "timeline", 401, '{"message": "Please wait a few minutes before you try again.", "status": "fail"}', 2
     )
-    job = sync()
+    job = sync_on_worker()
     assert job.status == Job.Status.WAITING
     assert 890 < (job.wait_until - job.updated_at).total_seconds() <= 900
-    assert InstagramProfile.objects.get().status_message.startswith("Waiting for Instagram until ")
+    assert profile_state(job.profile).label.startswith("Waiting for Instagram until ")
 
 
 def test_a_private_profile_ends_with_its_message(fake_instagram, signed_in, sync):
@@ -214,7 +234,7 @@ def test_a_private_profile_ends_with_its_message(fake_instagram, signed_in, sync
     job = sync()
     assert job.status == Job.Status.FAILED
     assert job.message == "This profile is private and the Instagram account photosearch uses does not follow it."
-    assert InstagramProfile.objects.get().status == InstagramProfile.Status.FAILED
+    assert profile_state(InstagramProfile.objects.get()).status == ProfileStatus.FAILED
 
 
 def test_a_missing_profile_ends_with_its_message(fake_instagram, signed_in, sync):

@@ -53,11 +53,6 @@ class ImageTextEmbedder:
         tokenizer = AutoTokenizer.from_pretrained(name, local_files_only=True)
         return cls(name, model.to(device).eval(), image_processor, tokenizer)
 
-    @property
-    def dimensions(self) -> int:
-        config = self.model.config
-        return getattr(config, "projection_dim", None) or config.text_config.hidden_size
-
     def calibration(self) -> tuple[float, float]:
         """(scale, bias) of the model's own image-text logits: scale * cosine + bias, as it was trained."""
         with torch.no_grad():
@@ -124,10 +119,6 @@ class TextEmbedder:
             query_prefix="query: " if query_prefix is None and is_e5 else (query_prefix or ""),
             passage_prefix="passage: " if passage_prefix is None and is_e5 else (passage_prefix or ""),
         )
-
-    @property
-    def dimensions(self) -> int:
-        return self.model.config.hidden_size
 
     def embed_passages(self, texts: list[str]) -> np.ndarray:
         return self._embed([self.passage_prefix + text for text in texts])

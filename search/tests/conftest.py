@@ -53,3 +53,9 @@ def ana(minilm, settings, db):
     ]  # fmt: skip
     photos_index(photo_ids=[photo.pk for photo in photos])
     return user
+
+
+@pytest.fixture
+def user(ana):
+    """Here the signed-in user (`signed_in_client`, `signed_in_page`) is Ana, with her indexed photos."""
+    return ana

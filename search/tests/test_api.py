@@ -23,9 +23,8 @@ def test_it_searches_with_a_token(client, token):
     assert "text" in body["results"][0]["signals"]
 
 
-def test_it_searches_with_the_browser_session(client, ana):
-    client.force_login(ana)
-    assert client.get("/api/search", {"q": "Lisbon"}).json()["results"][0]["exact"] == ["Lisbon"]
+def test_it_searches_with_the_browser_session(signed_in_client):
+    assert signed_in_client.get("/api/search", {"q": "Lisbon"}).json()["results"][0]["exact"] == ["Lisbon"]
 
 
 @pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer ps_not-a-token"}])

@@ -2,23 +2,13 @@
 
 import pytest
 
-from conftest import log_in
+from conftest import PASSWORD, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PASSWORD = "a-long-and-unusual-passphrase-42"
 
-
-@pytest.fixture
-def signed_in(page, ana):
-    ana.set_password(PASSWORD)
-    ana.save()
-    log_in(page, "ana", PASSWORD)
-    return page
-
-
-def test_results_come_as_you_type_and_the_url_keeps_the_query(signed_in):
-    page = signed_in
+def test_results_come_as_you_type_and_the_url_keeps_the_query(signed_in_page):
+    page = signed_in_page
     page.goto("/search/")
     page.evaluate("window.marker = 'same page'")  # gone if the browser loaded a new page
     page.get_by_label("Describe the photo").press_sequentially("boat at sunset", delay=30)
@@ -30,8 +20,8 @@ def test_results_come_as_you_type_and_the_url_keeps_the_query(signed_in):
     page.wait_for_function("new URLSearchParams(location.search).get('q') === 'boat at sunset'")
 
 
-def test_the_lightbox_shows_the_photo_and_closes(signed_in):
-    page = signed_in
+def test_the_lightbox_shows_the_photo_and_closes(signed_in_page):
+    page = signed_in_page
     page.goto("/search/?q=a+cat+on+a+sofa")
     page.locator(".hit .thumb").first.click()
     dialog = page.locator("dialog#lightbox")

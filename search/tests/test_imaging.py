@@ -3,7 +3,8 @@ import io
 import pytest
 from PIL import Image
 
-from search.imaging import ImageRejected, load_for_models
+from profiles.images import ImageRefused
+from search.imaging import load_for_models
 
 
 def encoded(image: Image.Image, format: str, **options) -> io.BytesIO:
@@ -61,16 +62,16 @@ def test_it_takes_the_first_frame_of_an_animation():
 
 def test_it_refuses_a_truncated_file_with_a_reason():
     data = encoded(Image.effect_noise((300, 300), 50).convert("RGB"), "JPEG").getvalue()
-    with pytest.raises(ImageRejected, match="truncated or corrupt"):
+    with pytest.raises(ImageRefused, match="truncated or corrupt"):
         load_for_models(io.BytesIO(data[: len(data) // 2]))
 
 
 def test_it_refuses_a_file_that_is_not_an_image():
-    with pytest.raises(ImageRejected, match="not an image"):
+    with pytest.raises(ImageRefused, match="not an image"):
         load_for_models(io.BytesIO(b"<html>Please wait a few minutes before you try again.</html>"))
 
 
 def test_it_refuses_a_decompression_bomb(monkeypatch):
     monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 1000)  # the bomb: a 64x64 image counts as huge now
-    with pytest.raises(ImageRejected, match="too many pixels"):
+    with pytest.raises(ImageRefused, match="too many pixels"):
         load_for_models(encoded(Image.new("RGB", (64, 64)), "PNG"))

@@ -9,34 +9,28 @@ from search.services import photos_search
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def client_ana(client, ana):
-    client.force_login(ana)
-    return client
-
-
 def search(client, headers=None, **params):
     return client.get(reverse("search"), params, headers=headers or {})
 
 
-def test_the_search_page_shows_results_with_their_post_and_why(client_ana):
-    page = search(client_ana, q="boat at sunset").content.decode()
+def test_the_search_page_shows_results_with_their_post_and_why(signed_in_client):
+    page = search(signed_in_client, q="boat at sunset").content.decode()
     assert "<h1>Find a photo</h1>" in page
     assert "https://www.instagram.com/p/Boat/" in page
     assert "<mark>boat</mark>" in page
     assert "described alike" in page
 
 
-def test_htmx_gets_only_the_results_fragment(client_ana):
-    response = search(client_ana, headers={"HX-Request": "true"}, q="boat at sunset")
+def test_htmx_gets_only_the_results_fragment(signed_in_client):
+    response = search(signed_in_client, headers={"HX-Request": "true"}, q="boat at sunset")
     fragment = response.content.decode()
     assert "https://www.instagram.com/p/Boat/" in fragment
     assert "<h1>" not in fragment and "<html" not in fragment
     assert "HX-Request" in response["Vary"]
 
 
-def test_the_query_stays_in_the_url_and_the_form(client_ana):
-    page = search(client_ana, q="chat sur un canapé").content.decode()
+def test_the_query_stays_in_the_url_and_the_form(signed_in_client):
+    page = search(signed_in_client, q="chat sur un canapé").content.decode()
     assert 'value="chat sur un canapé"' in page
 
 
@@ -50,35 +44,35 @@ def test_the_query_stays_in_the_url_and_the_form(client_ana):
         ({"q": "boat", "kind": "reel"}, "Select a valid choice. reel is not one of the available choices."),
     ],
 )
-def test_bad_input_gets_a_message_on_the_page(client_ana, params, message):
+def test_bad_input_gets_a_message_on_the_page(signed_in_client, params, message):
     make_profile("stranger")
-    response = search(client_ana, **params)
+    response = search(signed_in_client, **params)
     assert response.status_code == 200
     assert message in response.content.decode()
 
 
-def test_nothing_matching_gets_an_empty_state(client_ana):
-    assert "No photo matches" in search(client_ana, q="xqzv wplkj").content.decode()
+def test_nothing_matching_gets_an_empty_state(signed_in_client):
+    assert "No photo matches" in search(signed_in_client, q="xqzv wplkj").content.decode()
 
 
-def test_more_results_come_a_page_at_a_time(client_ana, ana, monkeypatch):
+def test_more_results_come_a_page_at_a_time(signed_in_client, ana, monkeypatch):
     monkeypatch.setattr("search.services.PAGE_SIZE", 2)
     total = photos_search(user=ana, query="outdoors").total
     assert total > 2
-    first = search(client_ana, q="outdoors").content.decode()
+    first = search(signed_in_client, q="outdoors").content.decode()
     assert first.count('class="hit"') == 2
     assert "page=2" in first
-    more = search(client_ana, headers={"HX-Request": "true"}, q="outdoors", page="2").content.decode()
+    more = search(signed_in_client, headers={"HX-Request": "true"}, q="outdoors", page="2").content.decode()
     assert more.count('class="hit"') == min(2, total - 2)
     assert '<p class="summary">' not in more
 
 
-def test_a_thumbnail_is_made_once_and_served_to_those_who_track_the_profile(client_ana, media_root):
+def test_a_thumbnail_is_made_once_and_served_to_those_who_track_the_profile(signed_in_client, media_root):
     photo = Photo.objects.filter(post__shortcode="Boat").get()
-    response = client_ana.get(reverse("photo_thumbnail", args=[photo.pk]))
+    response = signed_in_client.get(reverse("photo_thumbnail", args=[photo.pk]))
     assert (response.status_code, response["Content-Type"]) == (200, "image/webp")
     thumbnails = list((media_root / "thumbnails").iterdir())
-    client_ana.get(reverse("photo_thumbnail", args=[photo.pk]))
+    signed_in_client.get(reverse("photo_thumbnail", args=[photo.pk]))
     assert list((media_root / "thumbnails").iterdir()) == thumbnails
 
 
@@ -90,9 +84,9 @@ def test_another_user_cannot_open_a_photo_of_a_profile_they_do_not_track(client,
         assert client.get(reverse(name, args=[photo.pk])).status_code == 404
 
 
-def test_the_lightbox_fragment_shows_the_full_image_and_the_post(client_ana):
+def test_the_lightbox_fragment_shows_the_full_image_and_the_post(signed_in_client):
     photo = Photo.objects.filter(post__shortcode="Boat").get()
-    fragment = client_ana.get(reverse("photo_detail", args=[photo.pk]), headers={"HX-Request": "true"})
+    fragment = signed_in_client.get(reverse("photo_detail", args=[photo.pk]), headers={"HX-Request": "true"})
     html = fragment.content.decode()
     assert reverse("photo_image", args=[photo.pk]) in html
     assert "Golden hour on the water" in html
@@ -124,3 +118,13 @@ def _solid(colour):
     buffer = io.BytesIO()
     Image.new("RGB", (64, 48), colour).save(buffer, "JPEG")
     return ContentFile(buffer.getvalue(), name="solid.jpg")
+
+
+@pytest.mark.parametrize("view", ["photo_detail", "photo_similar"])
+def test_pages_that_answer_htmx_with_a_fragment_tell_caches_so(signed_in_client, ana, view):
+    photo = Photo.objects.filter(post__shortcode="Boat").get()
+    for headers in ({}, {"HX-Request": "true"}):
+        response = signed_in_client.get(reverse(view, args=[photo.pk]), headers=headers)
+        assert response.status_code == 200
+        assert "HX-Request" in response["Vary"]
+    assert "HX-Request" in search(signed_in_client, q="boat")["Vary"]

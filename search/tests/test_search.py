@@ -41,7 +41,7 @@ def test_french_words_match_their_other_forms_and_accents_do_not_matter(ana):
 def test_a_carousel_is_one_result_showing_its_best_slide(ana):
     result = photos_search(user=ana, query="a cat sleeping on a couch")
     assert shortcodes(result)[0] == "Carousel"
-    assert result.hits[0].slide == 2
+    assert result.hits[0].photo.slide == 2
     assert shortcodes(result).count("Carousel") == 1
 
 

@@ -5,7 +5,7 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from profiles.services import folder_import
+from profiles.services.imports import folder_import
 
 
 class Command(BaseCommand):

@@ -6,8 +6,8 @@ import sys
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from profiles import services
 from profiles.instagram import InstagramError
+from profiles.services import sessions
 
 
 class Command(BaseCommand):
@@ -26,13 +26,13 @@ class Command(BaseCommand):
     def handle(self, *args, username, cookies, login, **options):
         try:
             if login:
-                session = services.session_from_login(
+                session = sessions.session_store_login(
                     username=username,
                     password=getpass.getpass(f"Instagram password of @{username}: "),
                     ask_code=lambda: getpass.getpass("Two-factor code: "),
                 )
             else:
-                session = services.session_from_cookies(username=username, text=self.read(cookies))
+                session = sessions.session_store_cookies(username=username, text=self.read(cookies))
         except (InstagramError, ValidationError) as exc:
             raise CommandError(" ".join(getattr(exc, "messages", [str(exc)]))) from None
         self.stdout.write(f"Stored a session for {session}; syncs use it from now on.")

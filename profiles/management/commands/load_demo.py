@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand
 
 from profiles.models import Post
-from profiles.services import demo_load
+from profiles.services.demo import demo_load
 
 
 class Command(BaseCommand):

@@ -1,0 +1,99 @@
+"""A post and its images stored, the same way whatever brought them (a sync, a folder, a zip)."""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+
+from profiles import instagram
+from profiles.images import ImageRefused, image_check
+from profiles.models import InstagramProfile, Photo, Post
+
+
+@dataclass
+class IngestResult:
+    post: Post
+    created: bool = False
+    new_photo_ids: list[int] = field(default_factory=list)
+    refused: dict[int, str] = field(default_factory=dict)  # position: why its image was not stored
+
+
+def post_ingest(*, profile: InstagramProfile, data: instagram.PostData, fetch: Callable[[int], bytes]) -> IngestResult:
+    """Store a post and those of its images not stored yet; `fetch(position)` gives an image's bytes.
+
+    Idempotent: a stored image is never fetched again. The post and its new photos are written in one
+    transaction, so an error never leaves half a post; a refused image is reported and skipped.
+    """
+    stored = set(Photo.objects.filter(post__shortcode=data.shortcode).values_list("position", flat=True))
+    checked, refused = {}, {}
+    for position in range(1, len(data.images) + 1):
+        if position in stored:
+            continue
+        try:
+            checked[position] = image_check(fetch(position))
+        except (ImageRefused, instagram.ImageUnavailable) as exc:
+            refused[position] = str(exc)
+    saved_files = []
+    try:
+        with transaction.atomic():
+            post, created = _post_save(profile=profile, data=data)
+            new_ids = []
+            for position, image in checked.items():
+                photo = Photo(
+                    post=post,
+                    position=position,
+                    sha256=image.sha256,
+                    perceptual_hash=image.perceptual_hash,
+                    alt_text=data.images[position - 1].alt_text,
+                )
+                name = f"{position}.{image.extension}"
+                # A named file: Django fills width and height only from one.
+                photo.image.save(name, ContentFile(image.data, name=name), save=False)
+                saved_files.append(photo.image.name)
+                photo.save()
+                new_ids.append(photo.pk)
+    except Exception:
+        for name in saved_files:
+            Photo.image.field.storage.delete(name)
+        raise
+    return IngestResult(post=post, created=created, new_photo_ids=new_ids, refused=refused)
+
+
+def _post_save(*, profile: InstagramProfile, data: instagram.PostData) -> tuple[Post, bool]:
+    fields = {
+        "media_id": data.media_id,
+        "taken_at": data.taken_at,
+        "caption": data.caption,
+        "hashtags": data.hashtags,
+        "mentions": data.mentions,
+        "location_name": data.location_name,
+        "likes": data.likes,
+        "comments": data.comments,
+        "kind": data.kind,
+    }
+    post, created = Post.objects.select_for_update().get_or_create(
+        shortcode=data.shortcode, defaults={"profile": profile, **fields}
+    )
+    if not created:
+        # Fresh counts and caption; the post stays with the profile it was first stored under.
+        changed = [name for name, value in fields.items() if getattr(post, name) != value]
+        for name in changed:
+            setattr(post, name, fields[name])
+        if changed:
+            post.save(update_fields=changed)
+    return post, created
+
+
+def profile_update(*, profile: InstagramProfile, data: instagram.ProfileData) -> None:
+    """What Instagram (or a folder) says of the profile: names, biography, privacy, post count, id."""
+    profile.full_name = data.full_name[:150]
+    profile.biography = data.biography
+    profile.is_private = data.is_private
+    profile.post_count = data.post_count
+    update = ["full_name", "biography", "is_private", "post_count"]
+    # Another stored profile may hold the id (renamed on Instagram): keep ours rather than fail.
+    if data.instagram_id and not InstagramProfile.objects.filter(instagram_id=data.instagram_id).exclude(pk=profile.pk):
+        profile.instagram_id = data.instagram_id
+        update.append("instagram_id")
+    profile.save(update_fields=update)

@@ -1,0 +1,60 @@
+"""What users and admins do with jobs: cancel one, retry one, re-index a profile's photos."""
+
+from django.db import transaction
+
+from profiles.models import InstagramProfile, Job
+from search.indexing import photos_index_queue
+
+
+class JobRefused(Exception):
+    """What a user or an admin asked of a job cannot be done now; the message says why, in plain words."""
+
+
+def job_cancel(*, job: Job) -> bool:
+    """Cancel a queued, waiting or running job (a running one stops at its next batch); False if it had ended."""
+    return job.cancel()
+
+
+def job_retry(*, job: Job, requested_by=None) -> Job:
+    """A new job doing again what a failed or cancelled one did; the old one stays, as history. JobRefused if not."""
+    from profiles.services.sync import profile_sync_queue
+    from profiles.tasks import run_import_job  # the tasks module imports this one
+
+    with transaction.atomic():
+        # The old job's row is the lock; the one-to-one retry_of makes a second retry impossible even without it.
+        job = Job.objects.select_for_update(of=("self",)).select_related("profile").get(pk=job.pk)
+        if job.status not in Job.RETRYABLE:
+            raise JobRefused(
+                f"Job #{job.pk} is {job.get_status_display().lower()}: only failed or cancelled jobs are retried."
+            )
+        if retried := Job.objects.filter(retry_of=job).first():
+            raise JobRefused(f"Job #{job.pk} was retried already, as job #{retried.pk}.")
+        if job.kind == Job.Kind.SYNC:
+            new = profile_sync_queue(profile=job.profile, requested_by=requested_by, retry_of=job)
+            if new is None:
+                raise JobRefused(f"@{job.profile.username} is being synced already.")
+        elif job.kind == Job.Kind.IMPORT:
+            if not job.source_file:
+                raise JobRefused(f"Job #{job.pk} has no zip left to import.")
+            new = Job.objects.create(
+                kind=Job.Kind.IMPORT, profile=job.profile, requested_by=requested_by, source_file=job.source_file.name,
+                retry_of=job,
+            )  # fmt: skip
+            run_import_job.delay_on_commit(new.pk)
+        else:
+            new = profile_reindex(profile=job.profile, requested_by=requested_by, retry_of=job)
+            if new is None:
+                raise JobRefused(f"Job #{job.pk}: every photo is indexed already, nothing to retry.")
+    return new
+
+
+def profile_reindex(*, profile: InstagramProfile | None, requested_by=None, retry_of: Job | None = None) -> Job | None:
+    """Queue the photos (of the profile, or all) that the configured models have not indexed, failed ones
+    included; None if there are none, JobRefused while the profile's photos are being indexed."""
+    with transaction.atomic():
+        if profile is not None:
+            # The profile's row is the lock: two clicks on "re-index" queue one job between them.
+            InstagramProfile.objects.select_for_update().filter(pk=profile.pk).first()
+            if profile.jobs.of_kind(Job.Kind.INDEX).active().exists():
+                raise JobRefused(f"Photos of @{profile.username} are being indexed already.")
+        return photos_index_queue(profile=profile, requested_by=requested_by, retry_of=retry_of)

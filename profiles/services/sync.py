@@ -1,0 +1,152 @@
+"""A profile's posts, fetched from Instagram: only those newer than the ones stored, resumable after any stop."""
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from profiles import instagram
+from profiles.models import InstagramProfile, Job
+from profiles.services.ingest import IngestResult, post_ingest, profile_update
+from search.indexing import photos_index_queue
+
+# The first posts of a profile may be pinned ones, older than the newest: never stop on them.
+PINNED_POSTS = 3
+# How many batches of new photos a sync gathers before handing them to the indexer.
+INDEX_BATCHES_PER_JOB = 4
+ONE_ACTIVE_SYNC = "job_one_active_sync_per_profile"
+
+
+def profile_sync_queue(*, profile: InstagramProfile, requested_by=None, retry_of: Job | None = None) -> Job | None:
+    """A sync job for the profile, queued after commit; None if one is already queued or running."""
+    from profiles.tasks import run_sync_job  # the tasks module imports this one
+
+    if profile.is_demo:
+        return None  # it is not on Instagram: its posts come from the repository
+    try:
+        with transaction.atomic():
+            job = Job.objects.create(kind=Job.Kind.SYNC, profile=profile, requested_by=requested_by, retry_of=retry_of)
+    except IntegrityError as exc:
+        # The database holds one active sync per profile: two users adding it at once get one between them.
+        if getattr(getattr(exc.__cause__, "diag", None), "constraint_name", "") == ONE_ACTIVE_SYNC:
+            return None
+        raise
+    run_sync_job.delay_on_commit(job.pk)
+    return job
+
+
+def profile_sync(*, job: Job) -> None:
+    """Fetch the job's profile and its posts newer than those stored, resuming an interrupted sync.
+
+    Raises instagram.InstagramWait when Instagram asks us to wait (the task turns it into a retry) and
+    instagram.InstagramError when it refuses for good; everything stored before either is kept.
+    """
+    profile = job.profile
+    feed = instagram.PostFeed(profile.username, resume_from=(profile.sync_cursor or {}).get("iterator"))
+    profile_update(profile=profile, data=feed.profile)
+    progress = _SyncProgress.of(profile)
+    # Only a first sync knows how many posts there are to fetch; a refresh does not until it stops.
+    job.report_progress(progress.done, profile.post_count if progress.stop_at is None else None)
+    try:
+        for index, data in enumerate(feed, start=feed.start_index):
+            if progress.reached(data):
+                if index < PINNED_POSTS:
+                    continue
+                break
+            with transaction.atomic():
+                progress.add(post_ingest(profile=profile, data=data, fetch=_Downloader(data).fetch))
+                if len(progress.pending) >= settings.INDEX_BATCH_SIZE * INDEX_BATCHES_PER_JOB:
+                    progress.index_pending(profile)  # indexing starts while the sync goes on
+                # Saved with the post it follows: a worker killed now resumes after this post, not before.
+                progress.save(profile, iterator=feed.freeze())
+            if not job.report_progress(progress.done):
+                progress.index_pending(profile)
+                return  # cancelled: the cursor lets the next sync go on from here
+    except instagram.InstagramWait:
+        progress.index_pending(profile)  # what is stored is indexed meanwhile
+        raise
+    progress.index_pending(profile)
+    profile.sync_cursor, profile.last_synced_at = None, timezone.now()
+    profile.save(update_fields=["sync_cursor", "last_synced_at"])
+    job.finish(progress.summary())
+
+
+def profile_sync_wait(*, job: Job, seconds: int) -> None:
+    """Park the sync until Instagram lets us go on, saying until when."""
+    until = timezone.now() + timedelta(seconds=seconds)
+    job.wait(until, f"Waiting for Instagram until {timezone.localtime(until):%H:%M}")
+
+
+@dataclass
+class _SyncProgress:
+    """Where a sync stands; kept in profile.sync_cursor, beside instaloader's iterator, after every post."""
+
+    stop_at: str | None  # the newest post stored when the sync began: the boundary of "new"
+    done: int = 0  # posts gone through (the one re-read after a resume counts twice)
+    new_posts: int = 0
+    pending: list[int] = field(default_factory=list)  # new photos not handed to the indexer yet
+    problems: list[str] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, profile: InstagramProfile) -> "_SyncProgress":
+        if cursor := profile.sync_cursor:
+            # Even when instaloader's state is stale (it keeps 29 days), the sync keeps its first boundary:
+            # it walks past the posts it stored already (no download) rather than stopping on them.
+            return cls(**{name: cursor[name] for name in cls.__dataclass_fields__ if name in cursor})
+        newest = profile.posts.aggregate(newest=Max("taken_at"))["newest"]
+        return cls(stop_at=newest.isoformat() if newest else None)
+
+    def reached(self, data: instagram.PostData) -> bool:
+        """Whether this post is no newer than the boundary (where a sync stops, pinned posts aside)."""
+        return self.stop_at is not None and data.taken_at <= datetime.fromisoformat(self.stop_at)
+
+    def add(self, result: IngestResult) -> None:
+        self.done += 1
+        self.new_posts += result.created
+        self.pending += result.new_photo_ids
+        self.problems += [f"{result.post.shortcode} image {n}: {why}" for n, why in result.refused.items()]
+
+    def save(self, profile: InstagramProfile, iterator: dict | None = None) -> None:
+        iterator = iterator or (profile.sync_cursor or {}).get("iterator")
+        profile.sync_cursor = {"iterator": iterator, **asdict(self)}
+        profile.save(update_fields=["sync_cursor"])
+
+    def index_pending(self, profile: InstagramProfile) -> None:
+        """Hand the pending photos to the indexer; the cursor forgets them so they are not sent twice."""
+        if self.pending:
+            photos_index_queue(photo_ids=self.pending, profile=profile)
+            self.pending = []
+            if profile.sync_cursor:
+                self.save(profile)
+
+    def summary(self) -> str:
+        text = f"{self.new_posts} new post{'s' if self.new_posts != 1 else ''}."
+        if self.problems:
+            count = len(self.problems)
+            text += f" {count} image{'s' if count != 1 else ''} skipped: " + "; ".join(self.problems)
+        return text[:500]
+
+
+class _Downloader:
+    """Fetches a post's images; an expired link refetches the post's metadata once for fresh links."""
+
+    def __init__(self, data: instagram.PostData):
+        self.data, self.refreshed = data, False
+
+    def fetch(self, position: int) -> bytes:
+        try:
+            return instagram.image_download(self.data.images[position - 1].url)
+        except instagram.ImageExpired:
+            if self.refreshed:
+                raise
+            self.refreshed = True
+            try:
+                self.data = instagram.post_fetch(self.data.shortcode)
+            except instagram.ProfileUnavailable:
+                raise instagram.ImageUnavailable("the post is no longer on Instagram") from None
+            if position > len(self.data.images):
+                raise instagram.ImageUnavailable("the image is no longer in the post") from None
+            return instagram.image_download(self.data.images[position - 1].url)
