@@ -42,11 +42,18 @@ class ProfileUnavailable(InstagramError):
 
 
 class InstagramWait(InstagramError):
-    """Instagram asks us to slow down (or could not be reached): try again in `seconds`."""
+    """Instagram asks us to slow down: try again in `seconds`."""
 
     def __init__(self, seconds: float, message: str = "Instagram asked us to slow down."):
         super().__init__(message)
         self.seconds = max(1, round(seconds))
+
+
+class InstagramUnreachable(InstagramWait):
+    """The network failed us (refused, DNS, TLS, timeout), not Instagram: try again in `seconds`."""
+
+    def __init__(self, seconds: float, message: str = "Instagram could not be reached."):
+        super().__init__(seconds, message)
 
 
 class ImageUnavailable(InstagramError):
@@ -180,7 +187,7 @@ def _translate(exc: Exception) -> InstagramError:
         cause = exc.__cause__
         if isinstance(cause, ie.TooManyRequestsException) or "429" in text or "Please wait a few minutes" in text:
             return InstagramWait(settings.INSTAGRAM_BACKOFF_SECONDS, "Instagram asked us to slow down.")
-        return InstagramWait(settings.INSTAGRAM_BACKOFF_SECONDS, "Instagram could not be reached.")
+        return InstagramUnreachable(settings.INSTAGRAM_BACKOFF_SECONDS)
     return InstagramError("Instagram answered in a way photosearch does not understand.")
 
 
@@ -337,7 +344,9 @@ def image_download(url: str) -> bytes:
     except (ie.ConnectionException, requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
         # The CDN is not rate-limited: this is the network. The post is not stored yet; a retry gets it.
         logger.warning("Instagram's CDN: %s", exc)
-        raise InstagramWait(settings.INSTAGRAM_BACKOFF_SECONDS, "Instagram's images could not be reached.") from None
+        raise InstagramUnreachable(
+            settings.INSTAGRAM_BACKOFF_SECONDS, "Instagram's images could not be reached."
+        ) from None
     if len(data) > limit:
         raise ImageUnavailable(f"This image is larger than {limit} bytes.")
     return data

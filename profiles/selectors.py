@@ -113,8 +113,9 @@ def _fetching_state(job: Job) -> ProfileState:
     if job.status == Job.Status.QUEUED:
         return ProfileState(ProfileStatus.QUEUED, "Queued")
     if job.status == Job.Status.WAITING:
+        # The job says why it waits: Instagram asked, or the network failed us.
         until = f" until {timezone.localtime(job.wait_until):%H:%M}" if job.wait_until else ""
-        return ProfileState(ProfileStatus.WAITING, f"Waiting for Instagram{until}")
+        return ProfileState(ProfileStatus.WAITING, job.message or f"Waiting for Instagram{until}")
     count = f"{job.progress_done}/{job.progress_total}" if job.progress_total else f"{job.progress_done}"
     if job.kind == Job.Kind.SYNC:
         return ProfileState(ProfileStatus.SYNCING, f"Scraping {count} posts")

@@ -30,7 +30,7 @@ def run_sync_job(self, job) -> None:
             return
         # Redis hands an unacknowledged message out again after its visibility timeout: wait less than that.
         seconds = min(wait.seconds, settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] - 60)
-        sync.profile_sync_wait(job=job, seconds=seconds)
+        sync.profile_sync_wait(job=job, wait=wait, seconds=seconds)
         raise self.retry(countdown=seconds, max_retries=settings.INSTAGRAM_MAX_RETRIES) from None
     except instagram.InstagramError as exc:
         job.fail(str(exc)[:500], error=traceback.format_exc())

@@ -10,12 +10,20 @@ from typing import Literal
 from django.db.models import Q
 from django.urls import reverse
 from ninja import Field, NinjaAPI, Query, Schema, Status
+from ninja.errors import ValidationError
 from ninja.security import HttpBearer, django_auth
 
 from accounts.models import ApiToken
 from profiles.models import InstagramProfile, Job, Photo
 from profiles.selectors import ProfileStatus, profile_states
-from search.services import SearchError, SearchFilters, photos_search, photos_similar
+from search.services import (
+    MAX_QUERY_LENGTH,
+    QUERY_TOO_LONG,
+    SearchError,
+    SearchFilters,
+    photos_search,
+    photos_similar,
+)
 
 
 class TokenAuth(HttpBearer):
@@ -28,6 +36,14 @@ api = NinjaAPI(title="photosearch", version="1", auth=[TokenAuth(), django_auth]
 
 class Error(Schema):
     detail: str
+
+
+@api.exception_handler(ValidationError)
+def refuse_with_a_sentence(request, exc):
+    """A query longer than search accepts is a 400 with the service's sentence; other malformed input a 422."""
+    if any(error.get("loc", ())[-1:] == ("q",) and error.get("type") == "string_too_long" for error in exc.errors):
+        return api.create_response(request, {"detail": QUERY_TOO_LONG}, status=400)
+    return api.create_response(request, {"detail": exc.errors}, status=422)
 
 
 class ProfileOut(Schema):
@@ -55,8 +71,14 @@ class PhotoOut(Schema):
     image_url: str
 
 
+class MatchOut(Schema):
+    field: str = Field(description="Where the words were found: caption, alt text, description, place, hashtags")
+    excerpt: str = Field(description="A short piece of that field around the first word found")
+
+
 class HitOut(PhotoOut):
     score: float
+    matched: list[MatchOut] = Field(description="Where the query's words were found, with an excerpt")
     signals: list[str] = Field(description="Which signals found it: exact, image, text, fulltext")
     exact: list[str] = Field(description="The hashtags, mentions or place asked for by name")
 
@@ -102,7 +124,7 @@ def _photo(photo: Photo, request) -> dict:
 @api.get("/search", response={200: SearchOut, 400: Error, 404: Error}, tags=["search"])
 def search(
     request,
-    q: str = Query(..., description="What you remember of the photo", max_length=2000),
+    q: str = Query(..., description="What you remember of the photo", max_length=MAX_QUERY_LENGTH),
     profile: list[str] = Query([], description="Usernames of tracked profiles (default: all of them)"),
     after: date | None = None,
     before: date | None = None,
@@ -128,7 +150,13 @@ def search(
     except SearchError as error:
         return Status(400, {"detail": str(error)})
     hits = [
-        _photo(hit.photo, request) | {"score": hit.score, "signals": hit.signals, "exact": hit.exact}
+        _photo(hit.photo, request)
+        | {
+            "score": hit.score,
+            "signals": hit.signals,
+            "exact": hit.exact,
+            "matched": [{"field": match.field, "excerpt": match.excerpt} for match in hit.matched],
+        }
         for hit in result.hits
     ]
     return {

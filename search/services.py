@@ -23,9 +23,11 @@ from pgvector.django import CosineDistance
 from profiles.models import InstagramProfile, Photo, Post
 from search import query as query_module
 from search.fulltext import fulltext_lexemes, fulltext_query, inverse_document_frequency, lexeme_counts, matched_share
+from search.matching import Match, photo_matches
 from search.ranking import Candidate, Weights, exact_terms, rank
 
 MAX_QUERY_LENGTH = 300
+QUERY_TOO_LONG = f"Keep the description under {MAX_QUERY_LENGTH} characters."
 PAGE_SIZE = 24
 # Below this many photos in scope an exact scan is as fast as the index, and always right.
 EXACT_SCAN_BELOW = 5000
@@ -55,6 +57,7 @@ class PostHit:
     signals: list[str]
     exact: list[str]
     terms: list[str]  # query words to highlight
+    matched: list[Match] = field(default_factory=list)  # where the query's words were found
 
 
 @dataclass
@@ -93,7 +96,7 @@ def clean_query(query: str) -> str:
     if not query:
         raise SearchError("Type what you remember of the photo.")
     if len(query) > MAX_QUERY_LENGTH:
-        raise SearchError(f"Keep the description under {MAX_QUERY_LENGTH} characters.")
+        raise SearchError(QUERY_TOO_LONG)
     return query
 
 
@@ -140,11 +143,24 @@ def photos_search(*, user, query: str, filters: SearchFilters = SearchFilters(),
             signals=c.signals(weights),
             exact=c.exact,
             terms=terms,
+            matched=photo_matches(photos[c.photo_id], terms),
         )
         for c in chosen_page
     ]
     missing = [str(problem) for problem in vectors.missing]
     return SearchResult(query=query, hits=hits, total=len(chosen), page=page, missing_models=missing)
+
+
+def photos_browse(*, user, filters: SearchFilters, page: int = 1) -> SearchResult:
+    """The posts in the filters' scope, newest first, with no query ("Search its photos" on a profile)."""
+    posts = Post.objects.filter(photos__in=photos_scope(user=user, filters=filters)).distinct().order_by("-taken_at")
+    page = max(1, page)
+    total = posts.count()
+    chosen = list(posts.select_related("profile").prefetch_related("photos")[(page - 1) * PAGE_SIZE : page * PAGE_SIZE])
+    hits = [
+        PostHit(post=post, photo=post.photos.all()[0], score=0.0, signals=[], exact=[], terms=[]) for post in chosen
+    ]
+    return SearchResult(query="", hits=hits, total=total, page=page)
 
 
 def search_candidates(

@@ -7,7 +7,7 @@ from django.views.decorators.vary import vary_on_headers
 from profiles.images import ImageRefused
 from profiles.models import Photo
 from search.forms import SearchForm
-from search.services import SearchError, photos_scope, photos_search, photos_similar
+from search.services import SearchError, photos_browse, photos_scope, photos_search, photos_similar
 from search.thumbnails import ensure_thumbnail
 
 
@@ -34,6 +34,9 @@ def search(request):
             )
         except SearchError as error:
             form.add_error("q", str(error))
+    elif form.is_valid() and form.cleaned_data["profile"]:
+        # No words yet, a profile chosen: its photos, newest first, to narrow down from.
+        result = photos_browse(user=request.user, filters=form.filters(), page=form.cleaned_data["page"] or 1)
     context = {"form": form, "result": result, "tracks_any": form.fields["profile"].queryset.exists()}
     if result and result.has_next:
         following = request.GET.copy()

@@ -14,12 +14,18 @@ DEMO_FOLDER = Path(__file__).parent.parent / "demo" / "photosearch_demo"
 
 
 def demo_load(*, path: Path = DEMO_FOLDER) -> tuple[InstagramProfile, ImportReport]:
-    """Import the demo folder (as any instaloader folder) and have every user track it; idempotent."""
+    """Import the demo folder (as any instaloader folder); idempotent.
+
+    On its first load every account tracks it; accounts made later track it from their sign-up on
+    (profiles.signals). One who stops tracking it is never made to track it again, by a reload either.
+    """
     report = folder_import(path=path)
     profile = InstagramProfile.objects.get(username=folders.folder_profile(Path(path)).username)
+    first_load = not profile.is_demo
     profile.is_demo = True
     profile.last_synced_at = profile.last_synced_at or timezone.now()
     profile.save(update_fields=["is_demo", "last_synced_at"])
-    users = get_user_model().objects.filter(is_active=True)
-    Tracking.objects.bulk_create([Tracking(user=user, profile=profile) for user in users], ignore_conflicts=True)
+    if first_load:
+        users = get_user_model().objects.filter(is_active=True)
+        Tracking.objects.bulk_create([Tracking(user=user, profile=profile) for user in users], ignore_conflicts=True)
     return profile, report

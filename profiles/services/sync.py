@@ -74,10 +74,14 @@ def profile_sync(*, job: Job) -> None:
     job.finish(progress.summary())
 
 
-def profile_sync_wait(*, job: Job, seconds: int) -> None:
-    """Park the sync until Instagram lets us go on, saying until when."""
-    until = timezone.now() + timedelta(seconds=seconds)
-    job.wait(until, f"Waiting for Instagram until {timezone.localtime(until):%H:%M}")
+def profile_sync_wait(*, job: Job, wait: instagram.InstagramWait, seconds: int) -> None:
+    """Park the sync for `seconds`, saying why (Instagram asked, or the network failed) and until when."""
+    until = timezone.localtime(timezone.now() + timedelta(seconds=seconds))
+    if isinstance(wait, instagram.InstagramUnreachable):
+        message = f"{str(wait).rstrip('.')}; next try at {until:%H:%M}."
+    else:
+        message = f"Waiting for Instagram until {until:%H:%M}"
+    job.wait(until, message)
 
 
 @dataclass

@@ -89,6 +89,7 @@ class FakeInstagram:
         self.requests: list[tuple[str, str]] = []  # (what, url), in order
         self.refusals: dict[str, list[tuple[int, str]]] = {}  # what -> answers to give before the real one
         self.kill_at = ""  # an image path whose download kills the worker
+        self.network_failure: Exception | None = None  # raised by every request: the network, not Instagram
         self.on_download: dict[str, object] = {}  # image path: what to call (once) as it is downloaded
         self.accounts: dict[str, tuple[str, str]] = {}  # username: (password, two-factor code or "")
         self.expired: Counter = Counter()  # image path: how many more times its signed link answers 403
@@ -123,6 +124,8 @@ class FakeInstagram:
         form = {k: v[0] for k, v in parse_qs(request.body or "").items()} if isinstance(request.body, str) else {}
         what = self._classify(url, form)
         self.requests.append((what, request.url))
+        if self.network_failure is not None:
+            raise self.network_failure
         if self.refusals.get(what):
             status, body, location = self.refusals[what].pop(0)
             response = _response(request, status, body, "application/json" if body.startswith("{") else "text/html")

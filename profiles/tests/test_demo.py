@@ -4,7 +4,9 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.urls import reverse
 
+from conftest import PASSWORD
 from profiles.models import InstagramProfile, Job, Photo, Post, Tracking
 from profiles.selectors import profile_state
 from profiles.services.demo import DEMO_FOLDER
@@ -69,3 +71,28 @@ def test_after_load_demo_at_least_20_photos_are_searchable(celery_worker, tiny_m
     assert (job.status, job.message) == (Job.Status.DONE, "29 photos indexed.")
     searchable = Photo.objects.filter(image_embedding__isnull=False, text_embedding__isnull=False)
     assert searchable.exclude(search_vector=None).count() >= 20
+
+
+@pytest.mark.django_db
+def test_someone_who_signs_up_after_the_demo_was_loaded_finds_a_demo_photo_by_a_word_of_its_caption(client):
+    load_demo()
+    client.post(
+        reverse("signup"),
+        {"username": "zoe", "email": "zoe@example.org", "password1": PASSWORD, "password2": PASSWORD},
+    )
+    assert list(Tracking.objects.filter(user__username="zoe").values_list("profile__username", flat=True)) == [
+        "photosearch_demo"
+    ]
+    post = Post.objects.filter(location_name="Pikolo Espresso Bar").get()
+    word = "espresso"
+    assert word in post.caption.lower()
+    page = client.get(reverse("search"), {"q": word}).text
+    assert f"/photos/{post.photos.first().pk}/" in page
+
+
+@pytest.mark.django_db
+def test_one_who_stops_tracking_the_demo_is_not_made_to_track_it_again(user):
+    load_demo()
+    Tracking.objects.filter(user=user).delete()
+    load_demo()
+    assert not Tracking.objects.filter(user=user).exists()

@@ -6,6 +6,7 @@ from io import StringIO
 from pathlib import Path
 
 import pytest
+import requests
 from celery.result import AsyncResult
 from django.core.management import call_command
 
@@ -297,3 +298,38 @@ def rows():
         "post__shortcode", "position", "sha256", "perceptual_hash", "alt_text", "width", "height"
     )
     return sorted(posts), sorted(photos)
+
+
+NETWORK_FAILURES = {
+    "connection refused": requests.exceptions.ConnectionError("[Errno 111] Connection refused"),
+    "DNS failure": requests.exceptions.ConnectionError(
+        "Failed to resolve 'www.instagram.com' ([Errno -3] Temporary failure in name resolution)"
+    ),
+    "TLS failure": requests.exceptions.SSLError("[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed"),
+    "timeout": requests.exceptions.ReadTimeout("Read timed out. (read timeout=60.0)"),
+}
+
+
+@pytest.mark.parametrize("failure", NETWORK_FAILURES)
+def test_a_network_failure_says_instagram_could_not_be_reached_and_when_it_tries_again(instagram, db, user, failure):
+    instagram.network_failure = NETWORK_FAILURES[failure]
+    job = queued_sync(user)
+    job.claim("a-task")
+    with pytest.raises(instagram_adapter.InstagramUnreachable) as raised:
+        sync_service.profile_sync(job=job)
+    sync_service.profile_sync_wait(job=job, wait=raised.value, seconds=600)
+    job.refresh_from_db()
+    assert job.status == Job.Status.WAITING
+    assert job.message == f"Instagram could not be reached; next try at {job.wait_until:%H:%M}."
+    assert profile_state(job.profile).label == job.message  # never "Waiting for Instagram"
+
+
+def test_only_instagrams_own_request_to_wait_says_waiting(instagram, db, user):
+    instagram.refuse("timeline", 429)
+    job = queued_sync(user)
+    job.claim("a-task")
+    with pytest.raises(instagram_adapter.InstagramWait) as raised:
+        sync_service.profile_sync(job=job)
+    assert not isinstance(raised.value, instagram_adapter.InstagramUnreachable)
+    sync_service.profile_sync_wait(job=job, wait=raised.value, seconds=600)
+    assert profile_state(job.profile).label.startswith("Waiting for Instagram until ")

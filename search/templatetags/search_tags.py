@@ -1,14 +1,10 @@
-import re
-
 from django import template
 from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 
-from search.ranking import fold
+from search.matching import word_matches
 
 register = template.Library()
-
-_WORD = re.compile(r"\w+", re.UNICODE)
 
 
 @register.filter
@@ -18,19 +14,23 @@ def highlight(text: str, terms: list[str]):
     if not terms:
         return conditional_escape(text)
     pieces, last = [], 0
-    for match in _WORD.finditer(text):
-        word = match.group()
-        if any(fold(word).startswith(term) for term in terms):
-            pieces += [conditional_escape(text[last : match.start()]), "<mark>", conditional_escape(word), "</mark>"]
-            last = match.end()
+    for match in word_matches(text, terms):
+        pieces += [
+            conditional_escape(text[last : match.start()]),
+            "<mark>",
+            conditional_escape(match.group()),
+            "</mark>",
+        ]
+        last = match.end()
     pieces.append(conditional_escape(text[last:]))
     return mark_safe("".join(pieces))  # every piece of text above is escaped
 
 
+# The vector signals in plain words; words in common are shown as the words themselves, where found.
 REASONS = {
-    "image": "looks like it",
-    "text": "described alike",
-    "fulltext": "words in common",
+    "image": "Looks like what you describe",
+    "text": "Described much as you put it",
+    "fulltext": "Words in common",
 }
 
 

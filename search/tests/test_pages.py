@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
@@ -18,7 +20,7 @@ def test_the_search_page_shows_results_with_their_post_and_why(signed_in_client)
     assert "<h1>Find a photo</h1>" in page
     assert "https://www.instagram.com/p/Boat/" in page
     assert "<mark>boat</mark>" in page
-    assert "described alike" in page
+    assert "Described much as you put it" in page
 
 
 def test_htmx_gets_only_the_results_fragment(signed_in_client):
@@ -128,3 +130,20 @@ def test_pages_that_answer_htmx_with_a_fragment_tell_caches_so(signed_in_client,
         assert response.status_code == 200
         assert "HX-Request" in response["Vary"]
     assert "HX-Request" in search(signed_in_client, q="boat")["Vary"]
+
+
+def test_each_result_shows_the_words_that_matched_and_where(signed_in_client):
+    page = search(signed_in_client, q="Lisbon").content.decode()
+    assert '<span class="field">Place:</span> <mark>Lisbon</mark>, Portugal' in page
+    body = signed_in_client.get("/api/search", {"q": "Lisbon"}).json()
+    assert {"field": "place", "excerpt": "Lisbon, Portugal"} in body["results"][0]["matched"]
+
+
+def test_search_its_photos_from_a_profile_page_lists_that_profiles_posts_newest_first(signed_in_client, ana):
+    profile_page = signed_in_client.get(reverse("profile_detail", args=["sailor"])).text
+    link = re.search(r'href="(/search/\?profile=[^"]+)">Search its photos', profile_page).group(1)
+    response = signed_in_client.get(link)
+    assert not response.context["form"].errors
+    shortcodes = [hit.post.shortcode for hit in response.context["result"].hits]
+    assert len(shortcodes) == 6 and shortcodes[-1] == "Tram"  # the oldest post last
+    assert "6 posts, newest first" in response.text

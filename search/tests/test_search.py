@@ -6,7 +6,7 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from profiles.models import Tracking
-from profiles.tests.factories import make_profile
+from profiles.tests.factories import make_photo, make_post, make_profile
 from search.ml import registry
 from search.services import SearchError, SearchFilters, photos_search
 
@@ -104,3 +104,12 @@ def test_without_its_models_search_goes_on_with_words_and_says_what_is_missing(a
     assert len(result.missing_models) == 1
     assert "'intfloat/multilingual-e5-small'" in result.missing_models[0]
     assert "python manage.py download_models" in result.missing_models[0]
+
+
+def test_a_photo_found_by_its_alt_text_says_which_words_and_where(ana):
+    post = make_post(Tracking.objects.get(user=ana).profile, "Light", caption="Evening on the coast")
+    make_photo(post, alt_text="May be an image of a white lighthouse on a rock above the sea", description_model="")
+    hit = next(hit for hit in photos_search(user=ana, query="lighthouse").hits if hit.post.shortcode == "Light")
+    assert [(match.field, match.excerpt) for match in hit.matched] == [
+        ("alt text", "May be an image of a white lighthouse on a rock above the sea")
+    ]

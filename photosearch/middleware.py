@@ -1,0 +1,42 @@
+"""Requests photosearch cannot store or search are refused at the door, with a sentence, never a 500."""
+
+import re
+
+from django.http import JsonResponse
+from django.shortcuts import render
+
+# C0 control characters and DEL, tab and line breaks aside: PostgreSQL refuses NUL outright, and
+# none of them belongs in a username, a search or a password typed by a person.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+MESSAGE = "Control characters (such as NUL) cannot be used here: remove them and try again."
+
+
+def _has_control_characters(request) -> bool:
+    if _CONTROL.search(request.path):
+        return True
+    fields = [request.GET]
+    if request.method == "POST" and request.content_type in (
+        "application/x-www-form-urlencoded",
+        "multipart/form-data",
+    ):
+        fields.append(request.POST)
+    return any(
+        _CONTROL.search(key) or any(_CONTROL.search(value) for value in values)
+        for query in fields
+        for key, values in query.lists()
+    )
+
+
+class RefuseControlCharactersMiddleware:
+    """A 400 with a sentence for any request whose path, query or form holds a control character:
+    JSON for the API, a page for people."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if _has_control_characters(request):
+            if request.path.startswith("/api/"):
+                return JsonResponse({"detail": MESSAGE}, status=400)
+            return render(request, "bad_request.html", {"message": MESSAGE}, status=400)
+        return self.get_response(request)
