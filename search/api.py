@@ -4,6 +4,8 @@ Authentication: the browser session, or `Authorization: Bearer <token>` with a t
 the account's "API tokens" page.
 """
 
+import json
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Literal
 
@@ -11,6 +13,7 @@ from django.db.models import Q
 from django.urls import reverse
 from ninja import Field, NinjaAPI, Query, Schema, Status
 from ninja.errors import ValidationError
+from ninja.responses import NinjaJSONEncoder
 from ninja.security import HttpBearer, django_auth
 
 from accounts.models import ApiToken
@@ -21,6 +24,7 @@ from search.services import (
     QUERY_TOO_LONG,
     SearchError,
     SearchFilters,
+    SearchResult,
     photos_search,
     photos_similar,
 )
@@ -103,7 +107,7 @@ class JobOut(Schema):
     finished_at: datetime | None
 
 
-def _photo(photo: Photo, request) -> dict:
+def _photo(photo: Photo, absolute_url: Callable[[str], str]) -> dict:
     post = photo.post
     return {
         "id": photo.pk,
@@ -116,9 +120,37 @@ def _photo(photo: Photo, request) -> dict:
         "alt_text": photo.alt_text,
         "caption": post.caption,
         "location": post.location_name,
-        "thumbnail_url": request.build_absolute_uri(reverse("photo_thumbnail", args=[photo.pk])),
-        "image_url": request.build_absolute_uri(reverse("photo_image", args=[photo.pk])),
+        "thumbnail_url": absolute_url(reverse("photo_thumbnail", args=[photo.pk])),
+        "image_url": absolute_url(reverse("photo_image", args=[photo.pk])),
     }
+
+
+def search_out(result: SearchResult, *, absolute_url: Callable[[str], str]) -> dict:
+    """The object GET /api/search returns for a result (`SearchOut`); absolute_url makes a path a full URL."""
+    hits = [
+        _photo(hit.photo, absolute_url)
+        | {
+            "score": hit.score,
+            "signals": hit.signals,
+            "exact": hit.exact,
+            "matched": [{"field": match.field, "excerpt": match.excerpt} for match in hit.matched],
+        }
+        for hit in result.hits
+    ]
+    return {
+        "query": result.query,
+        "total": result.total,
+        "page": result.page,
+        "has_next": result.has_next,
+        "results": hits,
+    }
+
+
+def search_json(result: SearchResult, *, absolute_url: Callable[[str], str]) -> str:
+    """The body of GET /api/search for a result, as the API renders it: its schema, then Ninja's encoder."""
+    return json.dumps(
+        SearchOut.model_validate(search_out(result, absolute_url=absolute_url)).model_dump(), cls=NinjaJSONEncoder
+    )
 
 
 @api.get("/search", response={200: SearchOut, 400: Error, 404: Error}, tags=["search"])
@@ -149,30 +181,16 @@ def search(
         result = photos_search(user=user, query=q, filters=filters, page=page)
     except SearchError as error:
         return Status(400, {"detail": str(error)})
-    hits = [
-        _photo(hit.photo, request)
-        | {
-            "score": hit.score,
-            "signals": hit.signals,
-            "exact": hit.exact,
-            "matched": [{"field": match.field, "excerpt": match.excerpt} for match in hit.matched],
-        }
-        for hit in result.hits
-    ]
-    return {
-        "query": result.query,
-        "total": result.total,
-        "page": result.page,
-        "has_next": result.has_next,
-        "results": hits,
-    }
+    return search_out(result, absolute_url=request.build_absolute_uri)
 
 
 @api.get("/photos/{photo_id}/similar", response={200: list[PhotoOut], 404: Error}, tags=["search"])
 def similar(request, photo_id: int):
     """Photos of the profiles you track that look like this one, nearest first."""
     try:
-        return [_photo(photo, request) for photo in photos_similar(user=request.auth, photo_id=photo_id)]
+        return [
+            _photo(photo, request.build_absolute_uri) for photo in photos_similar(user=request.auth, photo_id=photo_id)
+        ]
     except Photo.DoesNotExist:
         return Status(404, {"detail": "No such photo among the profiles you track."})
 

@@ -9,7 +9,9 @@ configured models is skipped. Running it twice on the same ids does the work onc
 import logging
 import re
 import time
+import traceback
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -20,6 +22,7 @@ from django.utils import timezone
 from profiles.images import ImageRefused
 from profiles.models import Job, Photo
 from search.imaging import load_for_models
+from search.ml.errors import ModelUnavailable
 from search.thumbnails import ensure_thumbnail
 
 log = logging.getLogger(__name__)
@@ -194,9 +197,7 @@ def photos_index_queue(
     from search.tasks import index_photos  # the tasks module imports this one
 
     if photo_ids is None:
-        photos = Photo.objects.filter(post__profile=profile) if profile else Photo.objects.all()
-        photos.exclude(index_error="").update(index_error="")
-        photo_ids = list(photos.exclude(photos_up_to_date()).order_by("pk").values_list("pk", flat=True))
+        photo_ids = _photos_to_index(profile=profile)
     if not photo_ids:
         return None
     job = Job.objects.create(
@@ -210,6 +211,51 @@ def photos_index_queue(
     for start in range(0, len(photo_ids), size):
         index_photos.delay_on_commit(job.pk, photo_ids[start : start + size])
     return job
+
+
+def photos_index_in_process(
+    *, profile, requested_by=None, progress: Callable[[int, int], None] | None = None
+) -> Job | None:
+    """One index job for the photos of a profile that the configured models have not indexed, run here,
+    batch by batch, without a worker (`import_instaloader --index`); None when there is nothing to do.
+
+    The job ends done, cancelled (from the admin, or Ctrl-C) or failed, never left running; a missing
+    model fails it and ModelUnavailable is raised again for the caller to say so.
+    """
+    photo_ids = _photos_to_index(profile=profile)
+    if not photo_ids:
+        return None
+    job = Job.objects.create(
+        kind=Job.Kind.INDEX, profile=profile, requested_by=requested_by, progress_total=len(photo_ids)
+    )
+    job.claim()
+    size = settings.INDEX_BATCH_SIZE
+    for start in range(0, len(photo_ids), size):
+        batch = photo_ids[start : start + size]
+        try:
+            photos_index(photo_ids=batch)
+        except ModelUnavailable as exc:
+            job.fail(str(exc))
+            raise
+        except KeyboardInterrupt:
+            job.cancel()
+            raise
+        except Exception:
+            job.fail("Indexing failed unexpectedly; an admin can see why and retry.", error=traceback.format_exc())
+            raise
+        job_record_batch(job=job, photo_ids=batch)
+        if progress:
+            progress(job.progress_done, len(photo_ids))
+        if not job.is_active:  # done after the last batch, or cancelled from the admin meanwhile
+            break
+    return job
+
+
+def _photos_to_index(*, profile) -> list[int]:
+    """Photos (of the profile, or all) the configured models have not indexed; failed ones get another chance."""
+    photos = Photo.objects.filter(post__profile=profile) if profile else Photo.objects.all()
+    photos.exclude(index_error="").update(index_error="")
+    return list(photos.exclude(photos_up_to_date()).order_by("pk").values_list("pk", flat=True))
 
 
 ROLE_FIELDS = {

@@ -5,8 +5,9 @@
     --> every candidate scored on every signal, exactly --> one fused score (search.ranking)
     --> a relevance floor --> one result per post (its best photo) --> a page
 
-Only photos of profiles the user tracks are ever read, and only vectors made by the configured
-models are ever compared.
+Only photos of profiles the user tracks are ever read (every profile's for `manage.py search`
+without --user, an administrator's view), and only vectors made by the configured models are ever
+compared.
 """
 
 from dataclasses import dataclass, field
@@ -74,14 +75,18 @@ class SearchResult:
 
 
 def photos_scope(*, user, filters: SearchFilters = SearchFilters()) -> QuerySet[Photo]:
-    """The photos a user may search: those of the profiles they track, narrowed by the filters."""
+    """The photos a user may search: those of the profiles they track, narrowed by the filters.
+
+    user=None is the administrator's view (`manage.py search` without --user): every stored profile.
+    """
+    profiles = InstagramProfile.objects.all() if user is None else InstagramProfile.objects.tracked_by(user)
     # The ids themselves, not a subquery: every candidate query then joins photos to posts only.
-    tracked = set(InstagramProfile.objects.tracked_by(user).values_list("pk", flat=True))
+    allowed = set(profiles.values_list("pk", flat=True))
     if filters.profile_ids:
-        if not set(filters.profile_ids) <= tracked:
+        if not set(filters.profile_ids) <= allowed:
             raise SearchError("You can only search the profiles you track.")
-        tracked = set(filters.profile_ids)
-    photos = Photo.objects.filter(post__profile_id__in=sorted(tracked))
+        allowed = set(filters.profile_ids)
+    photos = Photo.objects.filter(post__profile_id__in=sorted(allowed))
     if filters.taken_after:
         photos = photos.filter(post__taken_at__date__gte=filters.taken_after)
     if filters.taken_before:
@@ -115,7 +120,7 @@ def current_weights(vectors: query_module.QueryVectors | None = None) -> Weights
 
 
 def photos_search(*, user, query: str, filters: SearchFilters = SearchFilters(), page: int = 1) -> SearchResult:
-    """One page of the posts whose photos best match the query; see the module's docstring."""
+    """One page of the posts best matching the query (user=None: every profile's); see the module's docstring."""
     query = clean_query(query)
     scope = photos_scope(user=user, filters=filters)
     vectors = query_module.query_vectors(query)

@@ -25,6 +25,7 @@ class ImportRefused(Exception):
 
 @dataclass
 class ImportReport:
+    profile: InstagramProfile | None = None  # the profile the posts were imported to
     posts: int = 0
     new_posts: int = 0
     new_photos: int = 0
@@ -39,9 +40,16 @@ class ImportReport:
 
 
 def folder_import(
-    *, path: Path, username: str = "", progress: Callable[[int, int], None] | None = None
+    *,
+    path: Path,
+    username: str = "",
+    progress: Callable[[int, int], None] | None = None,
+    queue_index: bool = True,
 ) -> ImportReport:
-    """Ingest a folder written by `instaloader PROFILE`, as a sync of the same posts would; idempotent."""
+    """Ingest a folder written by `instaloader PROFILE`, as a sync of the same posts would; idempotent.
+
+    The new photos are queued for the ml worker, unless queue_index is False (the caller indexes them).
+    """
     path = Path(path)
     if not path.is_dir():
         raise ValidationError(f"{path} is not a folder.")
@@ -50,7 +58,7 @@ def folder_import(
     profile, _ = InstagramProfile.objects.get_or_create(username=username)
     if described and described.username == username:
         profile_update(profile=profile, data=described)
-    report, new_photo_ids = ImportReport(), []
+    report, new_photo_ids = ImportReport(profile=profile), []
     posts = folders.folder_posts(path)
     for done, folder_post in enumerate(posts, start=1):
         _folder_post_import(profile=profile, folder_post=folder_post, report=report, new_photo_ids=new_photo_ids)
@@ -58,7 +66,8 @@ def folder_import(
         if progress and progress(done, len(posts)) is False:
             report.stopped = True
             break
-    photos_index_queue(photo_ids=new_photo_ids, profile=profile)
+    if queue_index:
+        photos_index_queue(photo_ids=new_photo_ids, profile=profile)
     return report
 
 

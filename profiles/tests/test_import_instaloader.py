@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-from profiles.models import InstagramProfile, Photo, Post
+from profiles.models import InstagramProfile, Job, Photo, Post, Tracking
 from profiles.tests.fixtures.make_instaloader_folder import BROKEN_METADATA, CORRUPT_SLIDE
 
 pytestmark = pytest.mark.django_db
@@ -111,3 +111,56 @@ def test_an_import_cancelled_meanwhile_stops_at_its_next_post_and_keeps_what_it_
 
     report = folder_import(path=FOLDER, progress=lambda done, total: done < 3)  # False: the job was cancelled
     assert (report.stopped, len(report.problems), Post.objects.count()) == (True, 1, 2)  # 3 read: 1 broken, 2 stored
+
+
+def test_it_indexes_the_imported_photos_in_process_with_a_progress_bar(tiny_models, settings):
+    settings.INDEX_BATCH_SIZE = 3
+    out, err = run_import("--index")
+    assert Photo.objects.filter(indexed_at__isnull=False).count() == 8
+    assert "[###########...................] 3/8 photos" in err
+    assert err.endswith("[##############################] 8/8 photos\n")
+    assert "8 photos indexed." in out
+
+
+def test_it_leaves_no_queued_index_job_behind_and_sends_nothing_to_the_ml_queue(
+    tiny_models, ml_queue, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        run_import("--index")
+    assert ml_queue() == []
+    assert not Job.objects.active().exists()
+    job = Job.objects.get(kind=Job.Kind.INDEX)
+    assert (job.status, job.progress_done, job.progress_total, job.message) == (
+        Job.Status.DONE,
+        8,
+        8,
+        "8 photos indexed.",
+    )
+
+
+def test_it_says_which_model_is_missing_and_keeps_the_imported_posts(tiny_models, settings):
+    settings.DESCRIPTION_MODEL = "Salesforce/blip-image-captioning-base"  # not on this machine, and offline
+    with pytest.raises(CommandError, match=r"The posts are imported, not indexed\. .*manage\.py download_models"):
+        run_import("--index")
+    assert Post.objects.count() == 7
+    assert not Photo.objects.filter(indexed_at__isnull=False).exists()
+    assert Job.objects.get(kind=Job.Kind.INDEX).status == Job.Status.FAILED
+
+
+def test_it_indexes_on_a_second_run_the_photos_a_first_run_left_unindexed(tiny_models):
+    run_import()  # queued for a worker that never came
+    out, _ = run_import("--index")
+    assert "0 new photos" in out
+    assert Photo.objects.filter(indexed_at__isnull=False).count() == 8
+
+
+def test_it_adds_the_profile_to_the_users_list(user):
+    out, _ = run_import("--track", "ada")
+    assert Tracking.objects.filter(user=user, profile__username="natgeotravel").exists()
+    assert "ada tracks @natgeotravel." in out
+
+
+def test_it_refuses_an_unknown_user_before_importing_anything():
+    with pytest.raises(CommandError, match="There is no user named 'nobody': nothing was imported"):
+        run_import("--track", "nobody")
+    assert not InstagramProfile.objects.exists()

@@ -1,11 +1,15 @@
-"""python manage.py import_instaloader PATH [--profile USERNAME]"""
+"""python manage.py import_instaloader PATH [--profile USERNAME] [--index] [--track USERNAME]"""
 
 from pathlib import Path
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from profiles.models import Tracking
 from profiles.services.imports import folder_import
+from search.indexing import photos_index_in_process
+from search.ml.errors import ModelUnavailable
 
 
 class Command(BaseCommand):
@@ -14,10 +18,17 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("path", help="The folder instaloader wrote, e.g. ./natgeotravel")
         parser.add_argument("--profile", default="", help="The profile's username, if not the folder's")
+        parser.add_argument(
+            "--index",
+            action="store_true",
+            help="Index the profile's photos here, in this process, instead of queueing them for the ml worker.",
+        )
+        parser.add_argument("--track", metavar="USERNAME", help="Add the profile to this user's list.")
 
-    def handle(self, *args, path, profile, **options):
+    def handle(self, *args, path, profile, index, track, **options):
+        user = _user(track) if track else None  # before importing anything: a typo must not half-do the work
         try:
-            report = folder_import(path=Path(path), username=profile, progress=self.progress)
+            report = folder_import(path=Path(path), username=profile, progress=self.bar("posts"), queue_index=not index)
         except ValidationError as exc:
             raise CommandError(" ".join(exc.messages)) from None
         for problem in report.problems:
@@ -26,10 +37,32 @@ class Command(BaseCommand):
             f"{report.posts} posts read: {report.new_posts} new posts, {report.new_photos} new photos, "
             f"{len(report.problems)} files skipped."
         )
+        if user:
+            Tracking.objects.get_or_create(user=user, profile=report.profile)
+            self.stdout.write(f"{user.get_username()} tracks @{report.profile.username}.")
+        if index:
+            try:
+                job = photos_index_in_process(profile=report.profile, requested_by=user, progress=self.bar("photos"))
+            except ModelUnavailable as exc:
+                raise CommandError(f"The posts are imported, not indexed. {exc} Then run this again.") from None
+            self.stdout.write(job.message if job else "Every photo is indexed already: nothing to index.")
 
-    def progress(self, done: int, total: int) -> None:
-        width = 30
-        filled = width * done // max(total, 1)
-        end = "\n" if done == total else ""
-        self.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} posts", ending=end)
-        self.stderr.flush()
+    def bar(self, unit: str):
+        """A progress callback drawing `[#####.....] n/N unit` on stderr."""
+
+        def progress(done: int, total: int) -> None:
+            width = 30
+            filled = width * done // max(total, 1)
+            end = "\n" if done == total else ""
+            self.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {unit}", ending=end)
+            self.stderr.flush()
+
+        return progress
+
+
+def _user(username: str):
+    """The account named `username`; CommandError if there is none."""
+    try:
+        return get_user_model()._default_manager.get_by_natural_key(username)
+    except get_user_model().DoesNotExist:
+        raise CommandError(f"There is no user named {username!r}: nothing was imported.") from None
