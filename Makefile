@@ -16,6 +16,8 @@ run: $(VENV)/.installed
 	DEBUG=$${DEBUG:-1} $(PY) manage.py ensure_admin --url http://127.0.0.1:$(WEB_PORT)/admin/
 	@# A first run gets the demo profile, so there is something to search at once (see the README).
 	DEBUG=$${DEBUG:-1} $(PY) manage.py load_demo --if-empty
+	@# Fetches the models not on this machine yet (with a progress bar); offline, says how and goes on.
+	DEBUG=$${DEBUG:-1} $(PY) manage.py download_models --if-missing
 	@echo "photosearch: http://127.0.0.1:$(WEB_PORT)/ (Ctrl-C stops the web server, the workers and beat)"
 	DEBUG=$${DEBUG:-1} WEB_PORT=$(WEB_PORT) exec $(VENV)/bin/honcho --procfile Procfile start
 

@@ -82,6 +82,16 @@ def tiny_models(settings, tiny_model_dir, monkeypatch):
     registry.forget()
 
 
+@pytest.fixture
+def offline_hub(tmp_path, monkeypatch):
+    """No Hugging Face hub, and an empty cache of its models: a model id names a model not on this machine."""
+    from huggingface_hub import constants
+
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", True)
+    monkeypatch.setattr(constants, "HF_HUB_CACHE", str(tmp_path / "huggingface" / "hub"))
+    return tmp_path / "huggingface" / "hub"
+
+
 @pytest.fixture(scope="session")
 def chromium_path():
     path = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))

@@ -270,10 +270,18 @@ INSTAGRAM_MAX_IMAGE_BYTES = env_int("INSTAGRAM_MAX_IMAGE_BYTES", 30 * 1024 * 102
 PROFILE_REFRESH_HOURS = env_int("PROFILE_REFRESH_HOURS", 24, minimum=1)
 # "Refresh now" on a profile is refused this long after its last sync began (one user cannot hammer Instagram).
 PROFILE_REFRESH_COOLDOWN_MINUTES = env_int("PROFILE_REFRESH_COOLDOWN_MINUTES", 15, minimum=0)
+# How often beat looks for photos the configured models have not indexed (once the models are here).
+INDEX_SWEEP_SECONDS = env_int("INDEX_SWEEP_SECONDS", 60, minimum=5)
 CELERY_BEAT_SCHEDULE = {
     "refresh-tracked-profiles": {
         "task": "profiles.tasks.refresh_tracked_profiles",
         "schedule": PROFILE_REFRESH_HOURS * 3600,
+    },
+    "index-stale-photos": {
+        "task": "search.tasks.index_stale_photos",
+        "schedule": INDEX_SWEEP_SECONDS,
+        # Behind a long index job on the ml queue, a sweep not run by the next one is dropped, not piled up.
+        "options": {"expires": INDEX_SWEEP_SECONDS},
     },
 }
 # Most an uploaded instaloader zip may unpack to.

@@ -15,12 +15,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import Q
+from django.db import connection, transaction
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from profiles.images import ImageRefused
-from profiles.models import Job, Photo
+from profiles.models import InstagramProfile, Job, Photo
 from search.imaging import load_for_models
 from search.ml.errors import ModelUnavailable
 from search.thumbnails import ensure_thumbnail
@@ -256,6 +256,55 @@ def _photos_to_index(*, profile) -> list[int]:
     photos = Photo.objects.filter(post__profile=profile) if profile else Photo.objects.all()
     photos.exclude(index_error="").update(index_error="")
     return list(photos.exclude(photos_up_to_date()).order_by("pk").values_list("pk", flat=True))
+
+
+# Any number, the same in every process: the sweep's lock, so that two sweeps never queue the same photos.
+_SWEEP_LOCK = 7_401_263
+
+
+def photos_index_stale() -> list[Job]:
+    """Queue the photos the configured models have not indexed, one index job per profile, once every
+    configured model is on this machine (Celery beat, every INDEX_SWEEP_SECONDS).
+
+    This is how photos whose first try found no model get indexed when the models appear (downloaded
+    later, or a model setting changed): no other command. Left out: photos that failed for good
+    (unreadable image), those of a profile with an active job (an index job has them; a sync or an
+    import queues what it adds), and those of a profile whose latest index job was cancelled or failed
+    with a traceback (unexpectedly, or on a model that is here but does not load): a person decides,
+    and the admin's retry or re-index queues them. Nothing stale costs one query; running it twice
+    queues nothing more.
+    """
+    from search import schema
+    from search.ml.availability import models_missing
+
+    if models_missing():
+        return []
+    if not _stale_photos().exists():
+        return []
+    if schema.columns_to_resize():
+        log.warning("A model's vectors changed size: run `manage.py reindex` to remake the column and index them.")
+        return []
+    with transaction.atomic():
+        with connection.cursor() as cursor:  # held until the transaction ends, when the jobs are visible
+            cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [_SWEEP_LOCK])
+            if not cursor.fetchone()[0]:
+                return []  # another sweep is at it
+        by_profile = defaultdict(list)
+        for photo_id, profile_id in _stale_photos().order_by("pk").values_list("pk", "post__profile_id"):
+            by_profile[profile_id].append(photo_id)
+        profiles = InstagramProfile.objects.in_bulk(list(by_profile))
+        return [photos_index_queue(photo_ids=ids, profile=profiles[pk]) for pk, ids in sorted(by_profile.items())]
+
+
+def _stale_photos():
+    profile = OuterRef("post__profile")
+    busy = Job.objects.active().filter(Q(profile=profile) | Q(profile__isnull=True, kind=Job.Kind.INDEX))
+    latest_index = Job.objects.of_kind(Job.Kind.INDEX).filter(profile=OuterRef(profile)).order_by("-created_at")[:1]
+    # Someone cancelled it, or it failed with a traceback (a model that was not here leaves none).
+    stopped = Job.objects.filter(pk__in=latest_index.values("pk")).filter(
+        Q(status=Job.Status.CANCELLED) | Q(status=Job.Status.FAILED) & ~Q(error="")
+    )
+    return Photo.objects.exclude(photos_up_to_date()).exclude(Exists(busy)).exclude(Exists(stopped))
 
 
 ROLE_FIELDS = {

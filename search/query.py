@@ -11,6 +11,7 @@ import numpy as np
 from django.conf import settings
 from django.core.cache import cache
 
+from search.ml.availability import model_path
 from search.ml.errors import ModelUnavailable
 
 CACHE_SECONDS = 24 * 3600
@@ -48,6 +49,9 @@ def query_vectors(query: str) -> QueryVectors:
         ("text", settings.TEXT_MODEL, _embed_with_text),
     ]:
         if not model:
+            continue
+        if model_path(model) is None:  # not downloaded: no need to import torch to learn it
+            vectors.missing.append(ModelUnavailable(role, model, reason="not downloaded yet"))
             continue
         try:
             setattr(vectors, role, _cached(role, model, query, embed))

@@ -1,9 +1,13 @@
 """Tasks of the ml queue: thin adapters from ids to the indexing service."""
 
 import logging
+import traceback
+
+from celery import shared_task
 
 from profiles.job_tasks import job_task
-from search.indexing import job_record_batch, photos_index
+from search.indexing import job_record_batch, photos_index, photos_index_stale
+from search.ml.availability import model_path
 from search.ml.errors import ModelUnavailable
 
 log = logging.getLogger(__name__)
@@ -21,9 +25,17 @@ def index_photos(self, job, photo_ids: list[int]) -> dict:
     try:
         result = photos_index(photo_ids=photo_ids)
     except ModelUnavailable as exc:
-        # Retrying would fail the same way until someone fetches the model: end the job, say how.
+        # Retrying would fail the same way until someone fetches the model: end the job, say how. The
+        # sweep queues its photos again once the model is here; one that is here but does not load
+        # keeps its traceback, so that the sweep leaves it to a person rather than fail every minute.
         log.error("%s", exc)
-        job.fail(str(exc))
+        job.fail(str(exc), error=traceback.format_exc() if model_path(exc.name) else "")
         return {"error": str(exc)}
     job_record_batch(job=job, photo_ids=photo_ids)
     return {"indexed": len(result.indexed), "failed": len(result.failed), "skipped": len(result.skipped)}
+
+
+@shared_task(name="search.tasks.index_stale_photos")
+def index_stale_photos() -> int:
+    """Queue the photos the configured models have not indexed, once they are all here (beat, every minute)."""
+    return len(photos_index_stale())

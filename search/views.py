@@ -7,6 +7,7 @@ from django.views.decorators.vary import vary_on_headers
 from profiles.images import ImageRefused
 from profiles.models import Photo
 from search.forms import SearchForm
+from search.ml.availability import models_missing
 from search.services import SearchError, photos_browse, photos_scope, photos_search, photos_similar
 from search.thumbnails import ensure_thumbnail
 
@@ -37,7 +38,12 @@ def search(request):
     elif form.is_valid() and form.cleaned_data["profile"]:
         # No words yet, a profile chosen: its photos, newest first, to narrow down from.
         result = photos_browse(user=request.user, filters=form.filters(), page=form.cleaned_data["page"] or 1)
-    context = {"form": form, "result": result, "tracks_any": form.fields["profile"].queryset.exists()}
+    context = {
+        "form": form,
+        "result": result,
+        "tracks_any": form.fields["profile"].queryset.exists(),
+        "models_missing": models_missing(),
+    }
     if result and result.has_next:
         following = request.GET.copy()
         following["page"] = result.page + 1

@@ -1,6 +1,10 @@
+from pathlib import Path
+
 from django.core.management.base import BaseCommand, CommandError
 
-from search.ml.errors import ROLE_NAMES, role_setting
+from search.ml.errors import ROLE_NAMES
+
+FIX = ".venv/bin/python manage.py download_models"
 
 
 class Command(BaseCommand):
@@ -8,20 +12,57 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--role", choices=list(ROLE_NAMES), action="append", help="Only this role (repeatable).")
+        parser.add_argument(
+            "--if-missing",
+            action="store_true",
+            help="Fetch only the models not on this machine; when that fails (offline), say so and exit 0 (make run).",
+        )
 
-    def handle(self, *args, role, **options):
-        from django.conf import settings
+    def handle(self, *args, role, if_missing, **options):
+        from huggingface_hub import constants
 
+        from search.ml.availability import configured_models, model_path
         from search.ml.download import DownloadFailed, fetch
 
-        failures = []
-        for each in role or ROLE_NAMES:
-            name = getattr(settings, role_setting(each))
-            self.stdout.write(f"{ROLE_NAMES[each]}: {name}")
+        self.stdout.write(f"Models are kept in the Hugging Face cache, {constants.HF_HUB_CACHE}, or in local folders.")
+        failures, unreachable = [], False
+        for model in configured_models(role):
+            # A local folder is used as it is; without --if-missing, the hub is asked whether a cached model changed.
+            if (if_missing or Path(model.name).is_dir()) and (path := model_path(model.name)):
+                self.stdout.write(f"{model}: ready in {path}")
+                continue
+            if unreachable:  # one try is enough to know the hub cannot be reached
+                failures.append(model)
+                if not if_missing:
+                    self.stderr.write(f"{model}: not tried, the Hugging Face hub cannot be reached.")
+                continue
+            self.stdout.write(f"{model}: fetching from the Hugging Face hub...")
+            self.stdout.flush()
             try:
-                self.stdout.write(f"  ready in {fetch(name)}")
+                path = fetch(model.name)
             except DownloadFailed as exc:
-                failures.append(str(exc))
-                self.stderr.write(f"  {exc}")
-        if failures:
+                failures.append(model)
+                unreachable = exc.unreachable
+                if not (if_missing and unreachable):  # the paragraph below says it all
+                    self.stderr.write(f"  {exc}")
+                continue
+            # Offline, huggingface_hub hands back what the cache holds: only a complete snapshot counts.
+            if model_path(model.name) is None:
+                failures.append(model)
+                self.stderr.write(f"  {model.name}: the download did not complete.")
+                continue
+            self.stdout.write(f"  ready in {path}")
+        if failures and if_missing:
+            self.stdout.write(self.style.WARNING(self._missing_paragraph(failures, unreachable=unreachable)))
+        elif failures:
             raise CommandError(f"{len(failures)} model(s) could not be downloaded.")
+
+    def _missing_paragraph(self, missing, *, unreachable: bool) -> str:
+        names = "; ".join(str(model) for model in missing)
+        why = "the Hugging Face hub cannot be reached" if unreachable else "they could not be downloaded (see above)"
+        return (
+            f"\nphotosearch starts without these models, because {why}: {names}. Until they are here, "
+            "photos wait to be indexed and search may use words only. To fetch them (about 3 GB for the default "
+            f"models), run this once you are online:\n\n    {FIX}\n\nThe waiting photos are then indexed by "
+            "themselves, within a minute, with no other command (the app may keep running meanwhile).\n"
+        )

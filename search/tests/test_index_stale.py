@@ -1,0 +1,126 @@
+"""The sweep that indexes photos left behind, once the configured models are on this machine."""
+
+import pytest
+
+from photosearch.celery import app as celery_app
+from profiles.models import Job, Photo
+from profiles.tests.factories import make_photo, make_post, make_profile, settled
+from search.indexing import photos_index, photos_index_queue, photos_index_stale
+from search.tasks import index_photos, index_stale_photos
+
+MISSING = "Salesforce/not-downloaded-here"
+
+
+def photos_of(username, count=2):
+    post = make_post(profile=make_profile(username), shortcode=f"{username}-post")
+    return [make_photo(post=post, position=position) for position in range(1, count + 1)]
+
+
+@pytest.fixture
+def stale(db):
+    """Photos of two profiles that no model has indexed yet."""
+    return {"sailor": photos_of("sailor", 3), "baker": photos_of("baker", 2)}
+
+
+def test_it_queues_the_stale_photos_one_job_per_profile(stale):
+    jobs = photos_index_stale()
+    assert sorted((job.profile.username, job.progress_total) for job in jobs) == [("baker", 2), ("sailor", 3)]
+    assert all(job.kind == Job.Kind.INDEX and job.status == Job.Status.QUEUED for job in jobs)
+
+
+def test_it_queues_nothing_while_a_model_is_missing(stale, settings, offline_hub):
+    settings.DESCRIPTION_MODEL = MISSING
+    assert photos_index_stale() == []
+    assert not Job.objects.exists()
+
+
+def test_a_second_run_while_the_jobs_are_active_queues_nothing(stale):
+    photos_index_stale()
+    assert photos_index_stale() == []
+    assert Job.objects.count() == 2
+
+
+def test_it_skips_photos_that_failed_for_good(stale):
+    Photo.objects.filter(post__profile__username="baker").update(index_error="image file unreadable")
+    [job] = photos_index_stale()
+    assert job.profile.username == "sailor"
+
+
+def test_it_leaves_indexed_photos_alone(stale):
+    photos_index(photo_ids=list(Photo.objects.values_list("pk", flat=True)))
+    assert photos_index_stale() == []
+
+
+def test_a_reindex_of_every_photo_under_way_has_them_all(stale):
+    Job.objects.create(kind=Job.Kind.INDEX, profile=None, status=Job.Status.RUNNING)
+    assert photos_index_stale() == []
+
+
+def test_a_new_vector_size_waits_for_reindex(stale, settings):
+    settings.TEXT_DIMENSIONS = 32  # the column holds 384: only `manage.py reindex` remakes it
+    assert photos_index_stale() == []
+
+
+def test_a_profile_being_synced_is_left_to_its_sync(stale):
+    Job.objects.create(kind=Job.Kind.SYNC, profile=stale["sailor"][0].post.profile, status=Job.Status.RUNNING)
+    assert [job.profile.username for job in photos_index_stale()] == ["baker"]
+
+
+def test_a_profile_whose_last_index_job_broke_is_left_to_a_person(stale):
+    profile = stale["sailor"][0].post.profile
+    Job.objects.create(kind=Job.Kind.INDEX, profile=profile, status=Job.Status.FAILED, error="Traceback ...")
+    assert [job.profile.username for job in photos_index_stale()] == ["baker"]
+
+
+def test_a_profile_whose_last_index_job_was_cancelled_stays_stopped(stale):
+    profile = stale["sailor"][0].post.profile
+    Job.objects.create(kind=Job.Kind.INDEX, profile=profile, status=Job.Status.CANCELLED)
+    assert [job.profile.username for job in photos_index_stale()] == ["baker"]
+
+
+def test_a_job_that_found_no_model_does_not_stop_the_sweep(stale, offline_hub):
+    profile = stale["sailor"][0].post.profile
+    Job.objects.create(kind=Job.Kind.INDEX, profile=profile, status=Job.Status.FAILED, message="no model")
+    assert sorted(job.profile.username for job in photos_index_stale()) == ["baker", "sailor"]
+
+
+def test_beat_runs_the_sweep_on_the_ml_queue_as_often_as_the_setting_says(settings):
+    entry = settings.CELERY_BEAT_SCHEDULE["index-stale-photos"]
+    assert entry["task"] == index_stale_photos.name == "search.tasks.index_stale_photos"
+    assert entry["schedule"] == settings.INDEX_SWEEP_SECONDS == 60
+    assert celery_app.amqp.router.route({}, entry["task"])["queue"].name == "ml"
+
+
+def test_photos_whose_job_failed_for_a_missing_model_are_indexed_once_it_is_here(
+    transactional_db, settings, tiny_models, offline_hub, celery_worker
+):
+    photos = photos_of("sailor", 3)
+    settings.DESCRIPTION_MODEL = MISSING
+    failed = settled(photos_index_queue(photo_ids=[p.pk for p in photos], profile=photos[0].post.profile))
+    assert failed.status == Job.Status.FAILED
+    assert index_stale_photos.delay().get(timeout=30) == 0  # still missing: nothing queued
+
+    settings.DESCRIPTION_MODEL = str(tiny_models / "blip")  # the model is here now
+    assert index_stale_photos.delay().get(timeout=30) == 1
+    job = settled(Job.objects.exclude(pk=failed.pk).get())
+    assert (job.status, job.progress_done, job.message) == (Job.Status.DONE, 3, "3 photos indexed.")
+    assert Photo.objects.filter(description_model=settings.DESCRIPTION_MODEL, indexed_at__isnull=False).count() == 3
+    assert Job.objects.get(pk=failed.pk).status == Job.Status.FAILED  # kept as history
+
+
+def test_a_batch_that_finds_no_model_leaves_its_photos_to_the_sweep(transactional_db, settings, offline_hub):
+    photos = photos_of("sailor", 2)
+    settings.DESCRIPTION_MODEL = MISSING
+    job = Job.objects.create(kind=Job.Kind.INDEX, profile=photos[0].post.profile, progress_total=2)
+    assert "error" in index_photos.apply(args=[job.pk, [p.pk for p in photos]]).get()
+    assert set(Photo.objects.values_list("index_error", flat=True)) == {""}  # not "failed for good"
+
+
+def test_a_model_here_that_does_not_load_is_left_to_a_person(transactional_db, settings, tmp_path):
+    photos = photos_of("sailor", 2)
+    settings.DESCRIPTION_MODEL = str(tmp_path)  # a folder, but no model in it
+    job = Job.objects.create(kind=Job.Kind.INDEX, profile=photos[0].post.profile, progress_total=2)
+    index_photos.apply(args=[job.pk, [p.pk for p in photos]])
+    job.refresh_from_db()
+    assert job.status == Job.Status.FAILED and "Traceback" in job.error
+    assert photos_index_stale() == []
