@@ -134,7 +134,7 @@ def test_pages_that_answer_htmx_with_a_fragment_tell_caches_so(signed_in_client,
 
 def test_each_result_shows_the_words_that_matched_and_where(signed_in_client):
     page = search(signed_in_client, q="Lisbon").content.decode()
-    assert '<span class="field">Place:</span> <mark>Lisbon</mark>, Portugal' in page
+    assert '<span class="where">Place:</span> <mark>Lisbon</mark>, Portugal' in page
     body = signed_in_client.get("/api/search", {"q": "Lisbon"}).json()
     assert {"field": "place", "excerpt": "Lisbon, Portugal"} in body["results"][0]["matched"]
 
