@@ -2,6 +2,7 @@
 
 import logging
 
+from alerts.tasks import notify_saved_searches
 from profiles.job_tasks import job_task
 from search.indexing import job_record_batch, photos_index
 from search.ml.errors import ModelUnavailable
@@ -26,4 +27,6 @@ def index_photos(self, job, photo_ids: list[int]) -> dict:
         job.fail(str(exc))
         return {"error": str(exc)}
     job_record_batch(job=job, photo_ids=photo_ids)
+    # Saved searches: the batch's photos, indexed now, may be what someone waits for.
+    notify_saved_searches.delay_on_commit(photo_ids)
     return {"indexed": len(result.indexed), "failed": len(result.failed), "skipped": len(result.skipped)}
