@@ -8,8 +8,10 @@ default, and its security settings are on unless turned off one by one.
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 from photosearch import embedded
@@ -57,6 +59,7 @@ INSTALLED_APPS = [
     "accounts",
     "profiles",
     "search",
+    "alerts",
 ]
 
 MIDDLEWARE = [
@@ -89,6 +92,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "alerts.context_processors.unread_notifications",
             ],
         },
     },
@@ -210,7 +214,12 @@ CELERY_BROKER_URL = CELERY_RESULT_BACKEND = CELERY_URL
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_SERIALIZER = CELERY_RESULT_SERIALIZER = "json"
 CELERY_TASK_DEFAULT_QUEUE = "scrape"
-CELERY_TASK_ROUTES = {"profiles.tasks.*": {"queue": "scrape"}, "search.tasks.*": {"queue": "ml"}}
+CELERY_TASK_ROUTES = {
+    "profiles.tasks.*": {"queue": "scrape"},
+    "search.tasks.*": {"queue": "ml"},
+    # Matching new photos against saved searches embeds their queries: the ml worker's work.
+    "alerts.tasks.notify_saved_searches": {"queue": "ml"},
+}
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 10 * 60, minimum=1)
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", CELERY_TASK_SOFT_TIME_LIMIT + 60, minimum=1)
 if CELERY_TASK_TIME_LIMIT <= CELERY_TASK_SOFT_TIME_LIMIT:
@@ -284,5 +293,20 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"expires": INDEX_SWEEP_SECONDS},
     },
 }
+
+# --- Saved searches and alerts ------------------------------------------------------------------
+
+# The daily digest of new notifications goes out at this hour (TIME_ZONE), to those who asked for it.
+DIGEST_HOUR = env_int("DIGEST_HOUR", 7, minimum=0, maximum=23)
+CELERY_BEAT_SCHEDULE["send-notification-digests"] = {
+    "task": "alerts.tasks.send_digests",
+    "schedule": crontab(hour=DIGEST_HOUR, minute=0),
+}
+# The site's address, for the links in e-mails (written by workers, which have no request to ask).
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
+if urlsplit(SITE_URL).scheme not in ("http", "https") or not urlsplit(SITE_URL).netloc:
+    raise ImproperlyConfigured(
+        f"SITE_URL must be the site's address, such as https://photos.example.org, not {SITE_URL!r}."
+    )
 # Most an uploaded instaloader zip may unpack to.
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 2 * 1024**3, minimum=1024)

@@ -244,11 +244,19 @@ def photos_index_in_process(
             job.fail("Indexing failed unexpectedly; an admin can see why and retry.", error=traceback.format_exc())
             raise
         job_record_batch(job=job, photo_ids=batch)
+        _saved_searches_notify(photo_ids=batch)
         if progress:
             progress(job.progress_done, len(photo_ids))
         if not job.is_active:  # done after the last batch, or cancelled from the admin meanwhile
             break
     return job
+
+
+def _saved_searches_notify(*, photo_ids: list[int]) -> None:
+    """Saved searches: a batch indexed here, without a worker, is matched here too (else the ml worker does it)."""
+    from alerts.matching import photos_notify  # alerts reads search's services, which read this module
+
+    photos_notify(photo_ids=photo_ids)
 
 
 def _photos_to_index(*, profile) -> list[int]:

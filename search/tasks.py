@@ -5,6 +5,7 @@ import traceback
 
 from celery import shared_task
 
+from alerts.tasks import notify_saved_searches
 from profiles.job_tasks import job_task
 from search.indexing import job_record_batch, photos_index, photos_index_stale
 from search.ml.availability import model_path
@@ -32,6 +33,8 @@ def index_photos(self, job, photo_ids: list[int]) -> dict:
         job.fail(str(exc), error=traceback.format_exc() if model_path(exc.name) else "")
         return {"error": str(exc)}
     job_record_batch(job=job, photo_ids=photo_ids)
+    # Saved searches: the batch's photos, indexed now, may be what someone waits for.
+    notify_saved_searches.delay_on_commit(photo_ids)
     return {"indexed": len(result.indexed), "failed": len(result.failed), "skipped": len(result.skipped)}
 
 

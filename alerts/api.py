@@ -1,0 +1,190 @@
+"""The API of saved searches and notifications (mounted on photosearch's API: same auth, schema and docs)."""
+
+from datetime import date, datetime
+from typing import Literal
+
+from django.urls import reverse
+from ninja import Field, Query, Router, Schema, Status
+
+from alerts.models import MAX_NAME_LENGTH, Notification, SavedSearch
+from alerts.services import notifications_mark_read, saved_search_create, saved_search_delete, saved_search_update
+from profiles.models import InstagramProfile
+from search.api import Error
+from search.services import MAX_QUERY_LENGTH, SearchError, SearchFilters
+
+router = Router(tags=["alerts"])
+
+
+class SavedSearchIn(Schema):
+    q: str = Field(..., description="The description searched for", max_length=MAX_QUERY_LENGTH)
+    name: str = Field("", description=f"Up to {MAX_NAME_LENGTH} characters; the query when empty")
+    profile: list[str] = Field([], description="Usernames of tracked profiles (default: all of them)")
+    after: date | None = None
+    before: date | None = None
+    kind: list[Literal["image", "carousel", "video"]] = []
+    sort: Literal["relevance", "date"] = "relevance"
+    email_digest: bool = Field(False, description="Put its new notifications in the daily e-mail")
+
+
+class SavedSearchChange(Schema):
+    name: str | None = Field(None, description=f"A new name, up to {MAX_NAME_LENGTH} characters")
+    email_digest: bool | None = None
+
+
+class SavedSearchOut(Schema):
+    id: int
+    name: str
+    query: str
+    profiles: list[str]
+    after: date | None
+    before: date | None
+    kinds: list[str]
+    sort: str
+    email_digest: bool
+    created_at: datetime
+    unread: int = Field(description="Its notifications not read yet")
+    search_url: str = Field(description="The search page running it")
+
+
+class NotificationOut(Schema):
+    id: int
+    saved_search: int
+    saved_search_name: str
+    created_at: datetime
+    read: bool
+    photo: int
+    post: str = Field(description="The post's shortcode")
+    profile: str
+    photo_url: str = Field(description="The photo's page, with its post")
+    thumbnail_url: str
+    permalink: str = Field(description="The post on Instagram")
+
+
+class NotificationsOut(Schema):
+    unread: int = Field(description="How many of your notifications are unread")
+    results: list[NotificationOut]
+
+
+class ReadIn(Schema):
+    ids: list[int] | None = Field(None, description="The notifications to mark read (default: all of yours)")
+
+
+class ReadOut(Schema):
+    marked: int = Field(description="How many were unread and are read now")
+
+
+def _saved_search(saved: SavedSearch, request) -> dict:
+    return {
+        "id": saved.pk,
+        "name": saved.name,
+        "query": saved.query,
+        "profiles": [profile.username for profile in saved.profiles.all()],
+        "after": saved.taken_after,
+        "before": saved.taken_before,
+        "kinds": saved.kinds,
+        "sort": saved.sort,
+        "email_digest": saved.email_digest,
+        "created_at": saved.created_at,
+        "unread": getattr(saved, "unread", 0),
+        "search_url": request.build_absolute_uri(f"{reverse('search')}?{saved.query_string()}"),
+    }
+
+
+def _own_saved_searches(user):
+    return SavedSearch.objects.filter(user=user).with_unread().prefetch_related("profiles")
+
+
+@router.get("/saved-searches", response={200: list[SavedSearchOut]})
+def saved_searches(request):
+    """Your saved searches, by name."""
+    return [_saved_search(saved, request) for saved in _own_saved_searches(request.auth)]
+
+
+@router.post("/saved-searches", response={201: SavedSearchOut, 400: Error, 404: Error})
+def saved_search_new(request, payload: SavedSearchIn):
+    """Save a search: the photos indexed from now on that match it become notifications.
+
+    400: an empty query, a name too long, dates out of order, too many saved searches; 404: a profile you do not track.
+    """
+    user = request.auth
+    tracked = dict(InstagramProfile.objects.tracked_by(user).values_list("username", "pk"))
+    unknown = [name for name in payload.profile if name.lower().lstrip("@") not in tracked]
+    if unknown:
+        return Status(404, {"detail": f"You do not track {', '.join(unknown)}."})
+    filters = SearchFilters(
+        profile_ids=tuple(tracked[name.lower().lstrip("@")] for name in payload.profile),
+        taken_after=payload.after,
+        taken_before=payload.before,
+        kinds=tuple(payload.kind),
+        sort=payload.sort,
+    )
+    try:
+        saved = saved_search_create(
+            user=user, query=payload.q, filters=filters, name=payload.name, email_digest=payload.email_digest
+        )
+    except SearchError as error:
+        return Status(400, {"detail": str(error)})
+    return Status(201, _saved_search(_own_saved_searches(user).get(pk=saved.pk), request))
+
+
+@router.patch("/saved-searches/{saved_search_id}", response={200: SavedSearchOut, 400: Error, 404: Error})
+def saved_search_change(request, saved_search_id: int, payload: SavedSearchChange):
+    """Rename a saved search, or turn its daily e-mail on or off. 404: no such saved search of yours."""
+    saved = _own_saved_searches(request.auth).filter(pk=saved_search_id).first()
+    if saved is None:
+        return Status(404, {"detail": "No such saved search among yours."})
+    name = saved.name if payload.name is None else payload.name
+    digest = saved.email_digest if payload.email_digest is None else payload.email_digest
+    try:
+        saved_search_update(saved_search=saved, name=name, email_digest=digest)
+    except SearchError as error:
+        return Status(400, {"detail": str(error)})
+    return _saved_search(saved, request)
+
+
+@router.delete("/saved-searches/{saved_search_id}", response={204: None, 404: Error})
+def saved_search_forget(request, saved_search_id: int):
+    """Delete a saved search and its notifications. 404: no such saved search of yours."""
+    saved = SavedSearch.objects.filter(pk=saved_search_id, user=request.auth).first()
+    if saved is None:
+        return Status(404, {"detail": "No such saved search among yours."})
+    saved_search_delete(saved_search=saved)
+    return Status(204, None)
+
+
+@router.get("/notifications", response={200: NotificationsOut})
+def notifications(
+    request,
+    unread: bool = Query(False, description="Only the notifications not read yet"),
+    limit: int = Query(50, ge=1, le=500),
+):
+    """Your notifications, newest first: photos that your saved searches matched when they were indexed."""
+    mine = Notification.objects.for_user(request.auth)
+    found = mine.unread() if unread else mine
+    found = found.select_related("saved_search", "photo__post__profile")[:limit]
+    return {
+        "unread": mine.unread().count(),
+        "results": [
+            {
+                "id": n.pk,
+                "saved_search": n.saved_search_id,
+                "saved_search_name": n.saved_search.name,
+                "created_at": n.created_at,
+                "read": n.read_at is not None,
+                "photo": n.photo_id,
+                "post": n.photo.post.shortcode,
+                "profile": n.photo.post.profile.username,
+                "photo_url": request.build_absolute_uri(reverse("photo_detail", args=[n.photo_id])),
+                "thumbnail_url": request.build_absolute_uri(reverse("photo_thumbnail", args=[n.photo_id])),
+                "permalink": n.photo.post.permalink,
+            }
+            for n in found
+        ],
+    }
+
+
+@router.post("/notifications/read", response={200: ReadOut})
+def notifications_read(request, payload: ReadIn | None = None):
+    """Mark your notifications read: these ids (others' are left alone), or all of them."""
+    ids = payload.ids if payload is not None else None
+    return {"marked": notifications_mark_read(user=request.auth, ids=ids)}

@@ -1,0 +1,68 @@
+"""The daily e-mail: one per user, listing the unread notifications of their saved searches that asked for it."""
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from alerts.models import Notification
+
+
+def notifications_to_email(user):
+    """The user's unread notifications not e-mailed yet, of saved searches with the digest on."""
+    return Notification.objects.for_user(user).unread().filter(emailed_at__isnull=True, saved_search__email_digest=True)
+
+
+def users_with_digest() -> list[int]:
+    """Ids of the users (with an e-mail address) that a digest may tell something; digest_send decides."""
+    users = (
+        get_user_model()
+        .objects.exclude(email="")
+        .filter(
+            saved_searches__email_digest=True,
+            saved_searches__notifications__read_at__isnull=True,
+            saved_searches__notifications__emailed_at__isnull=True,
+        )
+    )
+    return list(users.distinct().order_by("pk").values_list("pk", flat=True))
+
+
+def digest_send(*, user_id: int) -> int:
+    """E-mail one user the notifications they were not told of yet; returns how many it listed (0: no e-mail).
+
+    The rows are locked while the mail goes: two runs at once send it once, and a failed send leaves
+    them for the next digest.
+    """
+    user = get_user_model().objects.filter(pk=user_id).exclude(email="").first()
+    if user is None:
+        return 0
+    with transaction.atomic():
+        pending = list(
+            notifications_to_email(user)
+            .select_for_update(of=("self",), skip_locked=True)
+            .select_related("saved_search", "photo__post__profile")
+            .order_by("saved_search__name", "saved_search_id", "-created_at")
+        )
+        if not pending:
+            return 0
+        groups: dict[int, tuple] = {}
+        for notification in pending:
+            groups.setdefault(notification.saved_search_id, (notification.saved_search, []))[1].append(notification)
+        site = settings.SITE_URL.rstrip("/")
+        context = {
+            "user": user,
+            "count": len(pending),
+            "groups": [
+                (saved, [(n, site + reverse("photo_detail", args=[n.photo_id])) for n in found])
+                for saved, found in groups.values()
+            ],
+            "notifications_url": site + reverse("notifications"),
+            "saved_searches_url": site + reverse("saved_searches"),
+        }
+        subject = f"photosearch: {len(pending)} new photo{'s' if len(pending) != 1 else ''} for your saved searches"
+        send_mail(subject, render_to_string("alerts/digest_email.txt", context), None, [user.email])
+        Notification.objects.filter(pk__in=[n.pk for n in pending]).update(emailed_at=timezone.now())
+    return len(pending)
