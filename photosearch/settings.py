@@ -225,8 +225,11 @@ CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", CELERY_TASK_SOFT_TIME
 if CELERY_TASK_TIME_LIMIT <= CELERY_TASK_SOFT_TIME_LIMIT:
     raise ImproperlyConfigured("CELERY_TASK_TIME_LIMIT must be longer than CELERY_TASK_SOFT_TIME_LIMIT.")
 # A task is acknowledged when it ends, not when it starts: a worker that dies mid-task leaves it
-# to be delivered again, which every task here survives because each one is idempotent.
+# to be delivered again, which every task here survives because each one is idempotent. Without
+# reject-on-worker-lost, a pool child killed mid-task (out of memory, kill -9, the hard time limit)
+# would be acknowledged all the same, and its job left running for ever.
 CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TRACK_STARTED = True
 CELERY_RESULT_EXPIRES = 24 * 3600
@@ -235,6 +238,8 @@ CELERY_RESULT_EXPIRES = 24 * 3600
 _VISIBILITY = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3 * 3600, minimum=60)}
 CELERY_BROKER_TRANSPORT_OPTIONS = CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = _VISIBILITY
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A task queued while Redis restarts waits for it (about half a minute) rather than failing its job.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 30, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}
 CELERY_WORKER_SEND_TASK_EVENTS = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 
@@ -281,6 +286,14 @@ PROFILE_REFRESH_HOURS = env_int("PROFILE_REFRESH_HOURS", 24, minimum=1)
 PROFILE_REFRESH_COOLDOWN_MINUTES = env_int("PROFILE_REFRESH_COOLDOWN_MINUTES", 15, minimum=0)
 # How often beat looks for photos the configured models have not indexed (once the models are here).
 INDEX_SWEEP_SECONDS = env_int("INDEX_SWEEP_SECONDS", 60, minimum=5)
+# Beat looks this often for running jobs whose worker stopped reporting (see profiles.services.jobs).
+JOB_SWEEP_SECONDS = env_int("JOB_SWEEP_SECONDS", 5 * 60, minimum=10)
+# A running job is stalled once its heartbeat is older than this: past the hard time limit, no task of it runs.
+JOB_STALLED_SECONDS = env_int("JOB_STALLED_SECONDS", CELERY_TASK_TIME_LIMIT + 2 * 60, minimum=1)
+if JOB_STALLED_SECONDS <= CELERY_TASK_TIME_LIMIT:
+    raise ImproperlyConfigured("JOB_STALLED_SECONDS must be longer than CELERY_TASK_TIME_LIMIT.")
+# How many times a stalled job is sent again before it fails (a job that kills its worker every time).
+JOB_MAX_REQUEUES = env_int("JOB_MAX_REQUEUES", 3, minimum=0, maximum=100)
 CELERY_BEAT_SCHEDULE = {
     "refresh-tracked-profiles": {
         "task": "profiles.tasks.refresh_tracked_profiles",
@@ -292,6 +305,7 @@ CELERY_BEAT_SCHEDULE = {
         # Behind a long index job on the ml queue, a sweep not run by the next one is dropped, not piled up.
         "options": {"expires": INDEX_SWEEP_SECONDS},
     },
+    "sweep-stalled-jobs": {"task": "profiles.tasks.sweep_stalled_jobs", "schedule": JOB_SWEEP_SECONDS},
 }
 
 # --- Saved searches and alerts ------------------------------------------------------------------
@@ -308,5 +322,7 @@ if urlsplit(SITE_URL).scheme not in ("http", "https") or not urlsplit(SITE_URL).
     raise ImproperlyConfigured(
         f"SITE_URL must be the site's address, such as https://photos.example.org, not {SITE_URL!r}."
     )
-# Most an uploaded instaloader zip may unpack to.
+# Most an uploaded instaloader zip may unpack to, counted on the bytes actually decompressed.
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 2 * 1024**3, minimum=1024)
+# Most one metadata file (.json or .json.xz, decompressed) may hold: instaloader's are tens of kilobytes.
+IMPORT_MAX_METADATA_BYTES = env_int("IMPORT_MAX_METADATA_BYTES", 4 * 1024**2, minimum=1024)

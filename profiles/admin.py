@@ -173,7 +173,7 @@ class JobAdmin(admin.ModelAdmin):
     raw_id_fields = ["profile", "requested_by"]
     readonly_fields = [
         "kind", "status", "progress_done", "progress_total", "message", "wait_until", "retry_of", "celery_task_id",
-        "source_file", "created_at", "started_at", "finished_at", "updated_at", "error",
+        "source_file", "created_at", "started_at", "finished_at", "updated_at", "heartbeat_at", "requeues", "error",
     ]  # fmt: skip
     actions = ["retry", "cancel", "reindex_profiles"]
     change_list_template = "admin/profiles/job/change_list.html"

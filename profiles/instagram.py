@@ -381,10 +381,22 @@ def cookies_from_login(username: str, password: str, ask_code: Callable[[], str]
 # --- Folders written by `instaloader PROFILE` -------------------------------------------------
 
 
+class MetadataTooLarge(ValueError):
+    """A metadata file decompresses to more than IMPORT_MAX_METADATA_BYTES (a decompression bomb?)."""
+
+
 def _read_structure(path: Path) -> dict:
+    """The JSON in an instaloader metadata file, decompressed and read no further than IMPORT_MAX_METADATA_BYTES."""
+    limit = settings.IMPORT_MAX_METADATA_BYTES
     opener = lzma.open if path.name.endswith(".xz") else open
-    with opener(path, "rt", encoding="utf-8") as file:
-        return json.load(file)
+    with opener(path, "rb") as file:  # lzma decompresses as it is read: never more than asked for
+        data = file.read(limit + 1)
+    if len(data) > limit:
+        raise MetadataTooLarge(f"larger than {limit} bytes once decompressed")
+    return json.loads(data)
+
+
+_UNREADABLE = (OSError, lzma.LZMAError, ValueError, KeyError, TypeError, AssertionError, ie.InstaloaderException)
 
 
 def post_from_file(path: Path) -> PostData:
@@ -396,7 +408,9 @@ def post_from_file(path: Path) -> PostData:
         return _post_data(structure)
     except InstagramError:
         raise
-    except (OSError, lzma.LZMAError, ValueError, KeyError, TypeError, AssertionError, ie.InstaloaderException) as exc:
+    except MetadataTooLarge as exc:
+        raise InstagramError(f"metadata {exc}") from None
+    except (*_UNREADABLE, RecursionError) as exc:  # RecursionError: JSON nested too deep
         raise InstagramError(f"unreadable metadata ({exc.__class__.__name__})") from None
 
 
@@ -404,7 +418,7 @@ def profile_from_file(path: Path) -> ProfileData | None:
     """The profile a folder's `<username>_<id>.json.xz` describes, or None if the file is something else."""
     try:
         structure = instaloader.load_structure(_offline_context(), _read_structure(path))
-    except (OSError, lzma.LZMAError, ValueError, KeyError, TypeError, AssertionError, ie.InstaloaderException):
+    except (*_UNREADABLE, RecursionError):
         return None
     return _profile_data(structure) if isinstance(structure, instaloader.Profile) else None
 

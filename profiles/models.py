@@ -242,6 +242,9 @@ class Job(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Touched by the worker at every step: a running job whose heartbeat stops was lost with its worker.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    requeues = models.PositiveSmallIntegerField(default=0, help_text="Times it was sent again after its worker died.")
 
     objects = JobQuerySet.as_manager()
 
@@ -268,7 +271,7 @@ class Job(models.Model):
     # admin clicking cancel) can never both win: the caller learns whether its change happened.
 
     def _transition(self, allowed_from, **changes) -> bool:
-        changes["updated_at"] = timezone.now()
+        changes["updated_at"] = changes["heartbeat_at"] = timezone.now()
         won = Job.objects.filter(pk=self.pk, status__in=allowed_from).update(**changes) == 1
         self.refresh_from_db()
         return won
@@ -288,7 +291,48 @@ class Job(models.Model):
         won = (
             bool(celery_task_id)
             and Job.objects.filter(pk=self.pk, status=self.Status.RUNNING, celery_task_id=celery_task_id).update(
-                updated_at=timezone.now()
+                updated_at=timezone.now(), heartbeat_at=timezone.now()
+            )
+            == 1
+        )
+        self.refresh_from_db()
+        return won
+
+    def survive_worker_death(self, *, limit: int) -> bool:
+        """Count one more death of the worker running this job (its task came back from the broker);
+        False once it died `limit` times already: the job itself kills its worker, stop handing it out."""
+        return (
+            Job.objects.filter(pk=self.pk, status=self.Status.RUNNING, requeues__lt=limit).update(
+                requeues=models.F("requeues") + 1, heartbeat_at=timezone.now()
+            )
+            == 1
+        )
+
+    @staticmethod
+    def worker_died_message(times: int) -> str:
+        return (
+            f"The worker running this job stopped {times} times (out of memory, or killed); "
+            "an admin can see the worker's log and retry it."
+        )
+
+    def beat(self) -> bool:
+        """Say the job's worker is alive (a batch of a shared job starts); False once the job is not running."""
+        return Job.objects.filter(pk=self.pk, status=self.Status.RUNNING).update(heartbeat_at=timezone.now()) == 1
+
+    def requeue(self, *, stale_before, celery_task_id: str, limit: int) -> bool:
+        """Hand a running job whose heartbeat stopped before `stale_before` to a new delivery of its task.
+
+        The new task id is the only one that may reclaim it from now on; False if the job moved meanwhile
+        (its worker was alive after all, or another sweep took it) or was requeued `limit` times already.
+        """
+        won = (
+            Job.objects.filter(
+                pk=self.pk, status=self.Status.RUNNING, heartbeat_at__lt=stale_before, requeues__lt=limit
+            ).update(
+                celery_task_id=celery_task_id,
+                requeues=models.F("requeues") + 1,
+                heartbeat_at=timezone.now(),
+                updated_at=timezone.now(),
             )
             == 1
         )
@@ -298,7 +342,7 @@ class Job(models.Model):
     def advance(self, by: int) -> bool:
         """Count `by` more items done (a batch of a job that has several); False once the job is not running."""
         done = models.F("progress_done") + by
-        # Never past the total: a batch delivered twice must not count twice into "12 of 10".
+        # Never past the total (callers count each item once: see JobPhoto); this is the last guard.
         return self._transition([self.Status.RUNNING], progress_done=Least(done, Coalesce("progress_total", done)))
 
     def report_progress(self, done: int, total: int | None = None) -> bool:
@@ -322,6 +366,17 @@ class Job(models.Model):
             self.ACTIVE, status=self.Status.FAILED, message=message, error=error, finished_at=timezone.now()
         )
 
+    def fail_stalled(self, *, stale_before, message: str) -> bool:
+        """Fail a running job whose heartbeat stopped before `stale_before`; False if it showed life meanwhile."""
+        won = (
+            Job.objects.filter(pk=self.pk, status=self.Status.RUNNING, heartbeat_at__lt=stale_before).update(
+                status=self.Status.FAILED, message=message, finished_at=timezone.now(), updated_at=timezone.now()
+            )
+            == 1
+        )
+        self.refresh_from_db()
+        return won
+
     def cancel(self) -> bool:
         """Cancel a queued, waiting or running job; a running one stops at its next progress report."""
         return self._transition(
@@ -331,6 +386,25 @@ class Job(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status in self.ACTIVE
+
+
+class JobPhoto(models.Model):
+    """A photo an index job has to index, and whether one of its batches has counted it yet.
+
+    A batch counts only the photos not counted before, in the same transaction as the job's progress:
+    a batch delivered twice (its worker died before acknowledging it) is counted once. The sweeper
+    sends a stalled job's uncounted photos again.
+    """
+
+    job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="job_photos")
+    photo = models.ForeignKey(Photo, on_delete=models.CASCADE, related_name="+")
+    counted = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["job", "photo"], name="jobphoto_unique_job_photo")]
+
+    def __str__(self):
+        return f"photo {self.photo_id} of job #{self.job_id}"
 
 
 class InstagramSession(models.Model):

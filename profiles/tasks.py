@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from profiles import instagram
 from profiles.job_tasks import job_task
-from profiles.services import imports, sync, tracking
+from profiles.services import imports, jobs, sync, tracking
 
 
 @job_task(name="profiles.tasks.run_sync_job", unexpected="The sync stopped on an unexpected error.")
@@ -56,3 +56,9 @@ def run_import_job(self, job) -> None:
 def refresh_tracked_profiles() -> int:
     """Queue a sync of every tracked profile (Celery beat, every PROFILE_REFRESH_HOURS)."""
     return len(tracking.profiles_sync_tracked())
+
+
+@shared_task(name="profiles.tasks.sweep_stalled_jobs", soft_time_limit=60, time_limit=90)
+def sweep_stalled_jobs() -> dict[str, int]:
+    """Send again (or fail) the running jobs whose worker died (Celery beat, every JOB_SWEEP_SECONDS)."""
+    return jobs.jobs_sweep()

@@ -20,7 +20,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from profiles.images import ImageRefused
-from profiles.models import InstagramProfile, Job, Photo
+from profiles.models import InstagramProfile, Job, JobPhoto, Photo
 from search.imaging import load_for_models
 from search.ml.errors import ModelUnavailable
 from search.thumbnails import ensure_thumbnail
@@ -177,13 +177,28 @@ def photo_text(photo: Photo) -> str:
 
 
 def job_record_batch(*, job: Job, photo_ids: list[int]) -> None:
-    """Count a batch into its job's progress; the batch that completes the job finishes it."""
-    if not job.advance(len(photo_ids)) or job.progress_done < (job.progress_total or 0):
-        return
-    scope = Photo.objects.filter(post__profile=job.profile_id) if job.profile_id else Photo.objects.all()
-    failed = scope.exclude(index_error="").count()
-    indexed = max(job.progress_done - failed, 0)
-    job.finish(f"{indexed} photos indexed" + (f", {failed} could not be read" if failed else "") + ".")
+    """Count a batch into its job's progress, each photo once; the batch that completes the job finishes it.
+
+    A photo is counted by the first batch that gets here with it: a batch delivered twice (its worker
+    died before acknowledging it, or the sweeper sent it again) counts nothing the second time.
+    """
+    with transaction.atomic():
+        # The UPDATE locks the rows it changes: two deliveries of one batch cannot both count a photo.
+        new = JobPhoto.objects.filter(job=job, photo_id__in=photo_ids, counted=False).update(counted=True)
+        if not new and not job.job_photos.exists():
+            new = len(photo_ids)  # a job queued before photos were listed per job: counted as before
+        if not job.advance(new) or job.progress_done < (job.progress_total or 0):
+            return
+        scope = Photo.objects.filter(post__profile=job.profile_id) if job.profile_id else Photo.objects.all()
+        failed = scope.exclude(index_error="").count()
+        indexed = max(job.progress_done - failed, 0)
+        job.finish(f"{indexed} photos indexed" + (f", {failed} could not be read" if failed else "") + ".")
+
+
+def photos_never_queued(photos):
+    """Of these photos, those neither indexed nor failed nor waiting in an index job: left behind by a stop."""
+    waiting = JobPhoto.objects.filter(job__status__in=Job.ACTIVE, counted=False).values("photo_id")
+    return photos.filter(indexed_at__isnull=True, index_error="").exclude(pk__in=waiting)
 
 
 def photos_index_queue(
@@ -194,23 +209,39 @@ def photos_index_queue(
     Without photo_ids: the photos (of the profile, or all) that the configured models have not
     indexed, those that failed included (they get another chance). None when there is nothing to do.
     """
-    from search.tasks import index_photos  # the tasks module imports this one
-
     if photo_ids is None:
         photo_ids = _photos_to_index(profile=profile)
+    photo_ids = list(dict.fromkeys(photo_ids))  # each photo once, in order
     if not photo_ids:
         return None
-    job = Job.objects.create(
-        kind=Job.Kind.INDEX,
-        profile=profile,
-        requested_by=requested_by,
-        retry_of=retry_of,
-        progress_total=len(photo_ids),
-    )
+    with transaction.atomic():
+        job = Job.objects.create(
+            kind=Job.Kind.INDEX,
+            profile=profile,
+            requested_by=requested_by,
+            retry_of=retry_of,
+            progress_total=len(photo_ids),
+        )
+        JobPhoto.objects.bulk_create([JobPhoto(job=job, photo_id=pk) for pk in photo_ids], ignore_conflicts=True)
+    index_job_send(job=job, photo_ids=photo_ids)
+    return job
+
+
+def index_job_send(*, job: Job, photo_ids: list[int], task_id: str = "") -> None:
+    """Queue the job's batches of these photos on the ml queue once the transaction commits.
+
+    `task_id` names the first batch (the sweeper's new delivery, which alone may reclaim the job)."""
+    from search.tasks import index_photos  # the tasks module imports this one
+
     size = settings.INDEX_BATCH_SIZE
     for start in range(0, len(photo_ids), size):
-        index_photos.delay_on_commit(job.pk, photo_ids[start : start + size])
-    return job
+        options = {"task_id": task_id} if task_id and start == 0 else {}
+        index_photos.apply_async_on_commit((job.pk, photo_ids[start : start + size]), **options)
+
+
+def index_job_uncounted(*, job: Job) -> list[int]:
+    """The photos of an index job that none of its batches has counted yet."""
+    return list(job.job_photos.filter(counted=False).order_by("photo_id").values_list("photo_id", flat=True))
 
 
 def photos_index_in_process(
@@ -228,6 +259,7 @@ def photos_index_in_process(
     job = Job.objects.create(
         kind=Job.Kind.INDEX, profile=profile, requested_by=requested_by, progress_total=len(photo_ids)
     )
+    JobPhoto.objects.bulk_create([JobPhoto(job=job, photo_id=pk) for pk in photo_ids], ignore_conflicts=True)
     job.claim()
     size = settings.INDEX_BATCH_SIZE
     for start in range(0, len(photo_ids), size):

@@ -11,6 +11,10 @@ from profiles.images import ImageRefused, image_check
 from profiles.models import InstagramProfile, Photo, Post
 
 
+class PostNotStored(Exception):
+    """The post's images could not be written (the media disk is full, say); nothing of the post was kept."""
+
+
 @dataclass
 class IngestResult:
     post: Post
@@ -23,7 +27,8 @@ def post_ingest(*, profile: InstagramProfile, data: instagram.PostData, fetch: C
     """Store a post and those of its images not stored yet; `fetch(position)` gives an image's bytes.
 
     Idempotent: a stored image is never fetched again. The post and its new photos are written in one
-    transaction, so an error never leaves half a post; a refused image is reported and skipped.
+    transaction, so an error never leaves half a post (nor half a file); a refused image is reported and
+    skipped. PostNotStored when the storage cannot take the images: the post is left for the next run.
     """
     stored = set(Photo.objects.filter(post__shortcode=data.shortcode).values_list("position", flat=True))
     checked, refused = {}, {}
@@ -34,7 +39,7 @@ def post_ingest(*, profile: InstagramProfile, data: instagram.PostData, fetch: C
             checked[position] = image_check(fetch(position))
         except (ImageRefused, instagram.ImageUnavailable) as exc:
             refused[position] = str(exc)
-    saved_files = []
+    saved_files, storage = [], Photo.image.field.storage
     try:
         with transaction.atomic():
             post, created = _post_save(profile=profile, data=data)
@@ -48,14 +53,20 @@ def post_ingest(*, profile: InstagramProfile, data: instagram.PostData, fetch: C
                     alt_text=data.images[position - 1].alt_text,
                 )
                 name = f"{position}.{image.extension}"
+                # Where the storage will write it: a write that fails half-way leaves a partial file there.
+                saved_files.append(storage.get_available_name(photo.image.field.generate_filename(photo, name)))
                 # A named file: Django fills width and height only from one.
                 photo.image.save(name, ContentFile(image.data, name=name), save=False)
-                saved_files.append(photo.image.name)
+                saved_files[-1] = photo.image.name
                 photo.save()
                 new_ids.append(photo.pk)
-    except Exception:
+    except Exception as exc:
         for name in saved_files:
-            Photo.image.field.storage.delete(name)
+            storage.delete(name)
+        if isinstance(exc, OSError):  # the disk is full, over quota, read-only...: the storage's fault, not the post's
+            raise PostNotStored(
+                f"its images could not be written to the media storage ({exc.strerror or exc})."
+            ) from exc
         raise
     return IngestResult(post=post, created=created, new_photo_ids=new_ids, refused=refused)
 

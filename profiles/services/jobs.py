@@ -1,9 +1,18 @@
-"""What users and admins do with jobs: cancel one, retry one, re-index a profile's photos."""
+"""What users and admins do with jobs: cancel one, retry one, re-index a profile's photos; and what beat
+does for them: send again the running jobs whose worker died."""
 
+import logging
+import uuid
+from datetime import timedelta
+
+from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from profiles.models import InstagramProfile, Job
-from search.indexing import photos_index_queue
+from search.indexing import index_job_send, index_job_uncounted, photos_index_queue
+
+log = logging.getLogger(__name__)
 
 
 class JobRefused(Exception):
@@ -58,3 +67,39 @@ def profile_reindex(*, profile: InstagramProfile | None, requested_by=None, retr
             if profile.jobs.of_kind(Job.Kind.INDEX).active().exists():
                 raise JobRefused(f"Photos of @{profile.username} are being indexed already.")
         return photos_index_queue(profile=profile, requested_by=requested_by, retry_of=retry_of)
+
+
+def jobs_sweep() -> dict[str, int]:
+    """Send again each running job whose heartbeat stopped (its worker died), or fail it past JOB_MAX_REQUEUES.
+
+    A heartbeat older than JOB_STALLED_SECONDS (longer than the hard time limit) means no task of the
+    job is running any more: the broker's own redelivery did not happen (the message was acknowledged,
+    or lost). Safe to run twice, and beside a worker: each job changes hands in one conditional UPDATE.
+    """
+    stale_before = timezone.now() - timedelta(seconds=settings.JOB_STALLED_SECONDS)
+    swept = {"requeued": 0, "failed": 0}
+    for job in Job.objects.filter(status=Job.Status.RUNNING, heartbeat_at__lt=stale_before):
+        if job_requeue(job=job, stale_before=stale_before):
+            swept["requeued"] += 1
+        elif job.fail_stalled(stale_before=stale_before, message=Job.worker_died_message(job.requeues + 1)):
+            swept["failed"] += 1
+    if any(swept.values()):
+        log.warning("Stalled jobs: %(requeued)d sent again, %(failed)d failed.", swept)
+    return swept
+
+
+def job_requeue(*, job: Job, stale_before) -> bool:
+    """Send the stalled job's task again, as a new delivery that alone may reclaim it; False if it may not."""
+    from profiles.tasks import run_import_job, run_sync_job  # the tasks module imports this one
+
+    task_id = str(uuid.uuid4())
+    with transaction.atomic():
+        if not job.requeue(stale_before=stale_before, celery_task_id=task_id, limit=settings.JOB_MAX_REQUEUES):
+            return False
+        if job.kind == Job.Kind.INDEX:
+            index_job_send(job=job, photo_ids=index_job_uncounted(job=job), task_id=task_id)
+        else:
+            task = run_sync_job if job.kind == Job.Kind.SYNC else run_import_job
+            task.apply_async_on_commit((job.pk,), task_id=task_id)
+    log.warning("Job #%d stalled: sent again as task %s.", job.pk, task_id)
+    return True

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from profiles import instagram
 from profiles.models import InstagramProfile, Job
-from profiles.services.ingest import IngestResult, post_ingest, profile_update
+from profiles.services.ingest import IngestResult, PostNotStored, post_ingest, profile_update
 from search.indexing import photos_index_queue
 
 # The first posts of a profile may be pinned ones, older than the newest: never stop on them.
@@ -57,7 +57,10 @@ def profile_sync(*, job: Job) -> None:
                     continue
                 break
             with transaction.atomic():
-                progress.add(post_ingest(profile=profile, data=data, fetch=_Downloader(data).fetch))
+                try:
+                    progress.add(post_ingest(profile=profile, data=data, fetch=_Downloader(data).fetch))
+                except PostNotStored as exc:
+                    progress.skip(data.shortcode, str(exc))  # that post alone: the next one may fit
                 if len(progress.pending) >= settings.INDEX_BATCH_SIZE * INDEX_BATCHES_PER_JOB:
                     progress.index_pending(profile)  # indexing starts while the sync goes on
                 # Saved with the post it follows: a worker killed now resumes after this post, not before.
@@ -93,6 +96,7 @@ class _SyncProgress:
     new_posts: int = 0
     pending: list[int] = field(default_factory=list)  # new photos not handed to the indexer yet
     problems: list[str] = field(default_factory=list)
+    not_stored: list[str] = field(default_factory=list)  # posts the storage could not take, and why
 
     @classmethod
     def of(cls, profile: InstagramProfile) -> "_SyncProgress":
@@ -113,6 +117,11 @@ class _SyncProgress:
         self.pending += result.new_photo_ids
         self.problems += [f"{result.post.shortcode} image {n}: {why}" for n, why in result.refused.items()]
 
+    def skip(self, shortcode: str, why: str) -> None:
+        """A post gone through but not stored."""
+        self.done += 1
+        self.not_stored.append(f"{shortcode}: {why}")
+
     def save(self, profile: InstagramProfile, iterator: dict | None = None) -> None:
         iterator = iterator or (profile.sync_cursor or {}).get("iterator")
         profile.sync_cursor = {"iterator": iterator, **asdict(self)}
@@ -131,6 +140,9 @@ class _SyncProgress:
         if self.problems:
             count = len(self.problems)
             text += f" {count} image{'s' if count != 1 else ''} skipped: " + "; ".join(self.problems)
+        if self.not_stored:
+            count = len(self.not_stored)
+            text += f" {count} post{'s' if count != 1 else ''} not stored: " + "; ".join(self.not_stored)
         return text[:500]
 
 

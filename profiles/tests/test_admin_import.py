@@ -1,6 +1,7 @@
 """Staff import a zipped instaloader folder in the admin; a real worker runs the import."""
 
 import io
+import tracemalloc
 import zipfile
 from pathlib import Path
 
@@ -69,4 +70,58 @@ def test_a_zip_that_unpacks_too_large_is_refused(admin_user, tmp_path, settings)
     settings.IMPORT_MAX_BYTES = 10_000
     job = zip_job(admin_user, {"natgeotravel/big.jpg": b"\0" * 20_000})  # compresses to almost nothing
     with pytest.raises(imports.ImportRefused, match="unpacks to more than 10000 bytes"):
+        imports.zip_extract(job=job, into=tmp_path)
+
+
+def lying_zip(admin_user, compression: int, size: int) -> Job:
+    """A zip of one entry of `size` zero bytes whose headers declare 1 KB: the sizes an attacker writes."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=compression) as archive:
+        archive.writestr("natgeotravel/2024-05-01_00-00-00_UTC.jpg", b"\0" * size)
+    data = bytearray(buffer.getvalue())
+    for signature, offset in ((b"PK\x03\x04", 22), (b"PK\x01\x02", 24)):  # local header, central directory
+        at = data.index(signature) + offset
+        data[at : at + 4] = (1024).to_bytes(4, "little")
+    upload = SimpleUploadedFile("bomb.zip", bytes(data))
+    return imports.zip_import_queue(upload=upload, profile=None, requested_by=admin_user)
+
+
+@pytest.mark.parametrize("compression", [zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA])
+def test_it_refuses_a_zip_bomb_on_the_bytes_it_decompresses_not_those_it_declares(
+    admin_user, tmp_path, settings, compression
+):
+    settings.IMPORT_MAX_BYTES = 1024 * 1024
+    job = lying_zip(admin_user, compression, 64 * 1024 * 1024)  # 64 MiB of zeros, declared as 1 KB
+    (tmp_path / "scratch").mkdir()
+    tracemalloc.start()
+    try:
+        with pytest.raises(imports.ImportRefused, match="unpacks to more than 1048576 bytes"):
+            imports.zip_extract(job=job, into=tmp_path / "scratch")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    # Read in small pieces (LZMA's dictionary aside, 8 MiB here): never the whole 64 MiB entry in memory.
+    assert peak < 16 * 1024 * 1024
+    assert sum(file.stat().st_size for file in (tmp_path / "scratch").rglob("*") if file.is_file()) <= 1024 * 1024
+
+
+@pytest.mark.parametrize("compression", [zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA])
+def test_it_unpacks_an_entry_of_each_compression_whole(admin_user, tmp_path, compression):
+    data = FOLDER.joinpath("2024-05-01_00-00-00_UTC.jpg").read_bytes() * 50
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=compression) as archive:
+        archive.writestr("natgeotravel/2024-05-01_00-00-00_UTC.jpg", data)
+    upload = SimpleUploadedFile("upload.zip", buffer.getvalue())
+    job = imports.zip_import_queue(upload=upload, profile=None, requested_by=admin_user)
+    folder = imports.zip_extract(job=job, into=tmp_path)
+    assert (folder / "2024-05-01_00-00-00_UTC.jpg").read_bytes() == data
+
+
+def test_it_refuses_an_entry_whose_bytes_do_not_match_its_checksum(admin_user, tmp_path):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as archive:
+        archive.writestr("natgeotravel/a.jpg", b"the original bytes")
+    upload = SimpleUploadedFile("upload.zip", buffer.getvalue().replace(b"original", b"tampered"))
+    job = imports.zip_import_queue(upload=upload, profile=None, requested_by=admin_user)
+    with pytest.raises(imports.ImportRefused, match="not a readable zip"):
         imports.zip_extract(job=job, into=tmp_path)

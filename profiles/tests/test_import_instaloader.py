@@ -1,10 +1,12 @@
 import json
 import lzma
-from io import StringIO
+import zlib
+from io import BytesIO, StringIO
 from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from PIL import Image
 
 from profiles.models import InstagramProfile, Job, Photo, Post, Tracking
 from profiles.tests.fixtures.make_instaloader_folder import BROKEN_METADATA, CORRUPT_SLIDE
@@ -164,3 +166,66 @@ def test_it_refuses_an_unknown_user_before_importing_anything():
     with pytest.raises(CommandError, match="There is no user named 'nobody': nothing was imported"):
         run_import("--track", "nobody")
     assert not InstagramProfile.objects.exists()
+
+
+def test_it_skips_a_metadata_bomb_by_name_on_the_bytes_it_decompresses(tmp_path, settings):
+    settings.IMPORT_MAX_METADATA_BYTES = 64 * 1024
+    bomb = lzma.compress(b'{"node": ' + b" " * (16 * 1024 * 1024) + b"1}")  # a few KB that unpack to 16 MiB
+    folder = tmp_path / "natgeotravel"
+    folder.mkdir()
+    (folder / "2024-05-21_14-00-00_UTC.json.xz").write_bytes(bomb)
+    for name in ("2024-05-22_17-46-40_UTC.json.xz", "2024-05-22_17-46-40_UTC.jpg"):
+        (folder / name).write_bytes((FOLDER / name).read_bytes())
+    err = StringIO()
+    call_command("import_instaloader", str(folder), stdout=StringIO(), stderr=err)
+    assert len(bomb) < 5000
+    assert "2024-05-21_14-00-00_UTC.json.xz: metadata larger than 65536 bytes once decompressed" in err.getvalue()
+    assert Post.objects.count() == 1
+
+
+def test_it_skips_an_image_larger_than_the_limit_and_an_image_bomb_by_name(tmp_path, settings):
+    settings.INSTAGRAM_MAX_IMAGE_BYTES = 50_000
+    folder = tmp_path / "natgeotravel"
+    folder.mkdir()
+    for stem in ("2024-05-21_14-00-00_UTC", "2024-05-22_17-46-40_UTC", "2024-05-23_21-33-20_UTC"):
+        folder.joinpath(f"{stem}.json.xz").write_bytes(FOLDER.joinpath(f"{stem}.json.xz").read_bytes())
+    folder.joinpath("2024-05-21_14-00-00_UTC.jpg").write_bytes(b"\xff\xd8" + b"\0" * 60_000)
+    folder.joinpath("2024-05-22_17-46-40_UTC.jpg").write_bytes(png_declaring(40_000, 40_000))
+    good = FOLDER.joinpath("2024-05-23_21-33-20_UTC.jpg").read_bytes()
+    folder.joinpath("2024-05-23_21-33-20_UTC.jpg").write_bytes(good)
+    err = StringIO()
+    call_command("import_instaloader", str(folder), stdout=StringIO(), stderr=err)
+    assert "2024-05-21_14-00-00_UTC.jpg: larger than 50000 bytes" in err.getvalue()
+    assert "2024-05-22_17-46-40_UTC.jpg: too many pixels to decode safely" in err.getvalue()
+    assert Photo.objects.count() == 1
+
+
+def png_declaring(width: int, height: int) -> bytes:
+    """A small PNG whose header declares width x height pixels (1.6 billion here): Pillow would allocate them."""
+    buffer = BytesIO()
+    Image.new("L", (8, 8)).save(buffer, format="PNG")
+    data = bytearray(buffer.getvalue())
+    header = data.index(b"IHDR")
+    data[header + 4 : header + 12] = width.to_bytes(4, "big") + height.to_bytes(4, "big")
+    data[header + 17 : header + 21] = zlib.crc32(bytes(data[header : header + 17])).to_bytes(4, "big")
+    return bytes(data)
+
+
+def test_an_import_interrupted_before_it_queued_its_photos_has_them_queued_by_the_rerun(
+    ml_queue, django_capture_on_commit_callbacks
+):
+    from profiles.services.imports import folder_import
+
+    def killed_after_three(done, total):
+        if done == 3:
+            raise KeyboardInterrupt  # what a killed worker leaves: nothing after this post runs
+
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(KeyboardInterrupt):
+        folder_import(path=FOLDER, progress=killed_after_three)
+    stored = set(Photo.objects.values_list("pk", flat=True))
+    assert stored and not ml_queue()  # stored, never queued
+    with django_capture_on_commit_callbacks(execute=True):
+        folder_import(path=FOLDER)
+    queued = [pk for _, (_, ids) in ml_queue() for pk in ids]
+    assert sorted(queued) == sorted(Photo.objects.values_list("pk", flat=True))  # each photo once
+    assert stored <= set(queued)
