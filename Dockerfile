@@ -5,14 +5,24 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 PIP_DISABLE_
 RUN useradd --create-home --uid 1000 photosearch
 WORKDIR /app
 
+# PyTorch's CPU build (about 200 MB) rather than PyPI's default CUDA one (gigabytes): the stack runs
+# on CPUs. The GPU worker (docker-compose.yml, profile "gpu") builds with a CUDA index instead.
+ARG TORCH_INDEX_URL=https://download.pytorch.org/whl/cpu
 COPY requirements.txt .
-RUN pip install -r requirements.txt
+RUN pip install --index-url "$TORCH_INDEX_URL" "$(grep -E '^torch==' requirements.txt)" \
+    && pip install -r requirements.txt
 
 COPY --chown=photosearch:photosearch . .
+# Static files live in the image, outside DATA_DIR, so that the data volume never hides them.
+ENV STATIC_ROOT=/app/staticfiles
 # URLs are set so that loading the settings starts no embedded server; nothing connects to them.
 RUN DATABASE_URL=postgres://build@localhost/build REDIS_URL=redis://localhost:6379/0 \
     SECRET_KEY=collectstatic-only-collectstatic-only-collectstatic-only DATA_DIR=/tmp/build \
-    python manage.py collectstatic --noinput
+    python manage.py collectstatic --noinput \
+    && rm -rf /tmp/build
+# The mount points of the data, media and models volumes, owned by the user the processes run as
+# (a new named volume takes the owner of the folder it is mounted on).
+RUN mkdir -p /data/media /data/models && chown -R photosearch:photosearch /data
 
 USER photosearch
 EXPOSE 8000

@@ -1,6 +1,8 @@
 """Fixtures shared by every test: real PostgreSQL, Redis, Celery workers and Chromium."""
 
+import logging
 import os
+import uuid
 from pathlib import Path
 
 import pytest
@@ -38,6 +40,57 @@ def empty_cache():
     from django.core.cache import cache
 
     cache.clear()
+
+
+@pytest.fixture(scope="session")
+def s3_server():
+    """A real S3-compatible server (moto's server mode), on a free port of this machine: its base URL."""
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request otherwise
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+def _s3_client(endpoint_url: str):
+    import boto3
+
+    return boto3.client(
+        "s3", endpoint_url=endpoint_url, region_name="us-east-1", aws_access_key_id="photosearch",
+        aws_secret_access_key="secret",
+    )  # fmt: skip
+
+
+@pytest.fixture
+def media_storage_url(s3_server):
+    """A fresh bucket of the S3 server, as MEDIA_STORAGE_URL names it in production (objects under site/)."""
+    bucket = "media-" + uuid.uuid4().hex[:12]
+    _s3_client(s3_server).create_bucket(Bucket=bucket)
+    return f"s3://photosearch:secret@{bucket}/site?endpoint_url={s3_server}&region=us-east-1"
+
+
+@pytest.fixture
+def media_bucket(settings, media_storage_url):
+    """Media in that bucket, configured through MEDIA_STORAGE_URL as in production: the bucket's name."""
+    from photosearch.storage import media_storage
+
+    settings.STORAGES = settings.STORAGES | {"default": media_storage({"MEDIA_STORAGE_URL": media_storage_url})}
+    return settings.STORAGES["default"]["OPTIONS"]["bucket_name"]
+
+
+@pytest.fixture
+def bucket_keys(media_bucket, s3_server):
+    """The names of the objects in the media bucket, read straight from the S3 server."""
+    client = _s3_client(s3_server)
+
+    def keys(prefix: str = "") -> list[str]:
+        pages = client.get_paginator("list_objects_v2").paginate(Bucket=media_bucket, Prefix=f"site/{prefix}")
+        return [item["Key"] for page in pages for item in page.get("Contents", [])]
+
+    return keys
 
 
 @pytest.fixture

@@ -1,7 +1,8 @@
-"""Is each part of the app answering: the database, Redis, and a worker on each Celery queue."""
+"""Is each part of the app answering: the database, Redis, the media bucket, and a worker on each Celery queue."""
 
 from celery.exceptions import TimeoutError as CeleryTimeout
 from django.core.cache import cache
+from django.core.files.storage import default_storage
 from django.db import connection
 from kombu.exceptions import OperationalError
 
@@ -24,6 +25,18 @@ def redis_answers() -> bool:
         cache.get("health-check")
         return True
     except Exception:
+        return False
+
+
+def media_bucket_answers() -> bool | None:
+    """Whether the media bucket answers with our credentials; None when media are local files."""
+    bucket_name = getattr(default_storage, "bucket_name", None)
+    if not bucket_name:
+        return None
+    try:
+        default_storage.connection.meta.client.head_bucket(Bucket=bucket_name)
+        return True
+    except Exception:  # botocore's errors (no such bucket, access denied, unreachable) mean the same here
         return False
 
 

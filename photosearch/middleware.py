@@ -1,9 +1,12 @@
-"""Requests photosearch cannot store or search are refused at the door, with a sentence, never a 500."""
+"""At the door: requests photosearch cannot store or search are refused with a sentence (never a 500),
+and health probes are answered before anything else."""
 
 import re
 
 from django.http import JsonResponse
 from django.shortcuts import render
+
+from photosearch.views import healthz
 
 # C0 control characters and DEL, tab and line breaks aside: PostgreSQL refuses NUL outright, and
 # none of them belongs in a username, a search or a password typed by a person.
@@ -39,4 +42,20 @@ class RefuseControlCharactersMiddleware:
             if request.path.startswith("/api/"):
                 return JsonResponse({"detail": MESSAGE}, status=400)
             return render(request, "bad_request.html", {"message": MESSAGE}, status=400)
+        return self.get_response(request)
+
+
+class HealthzMiddleware:
+    """Answers /healthz before the host check and the HTTPS redirect, first in MIDDLEWARE.
+
+    Probes (compose's health check, a load balancer) call the process itself, over plain HTTP, by
+    an address that is no host name of the site: they get the answer, not a 400 or a 301.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path_info == "/healthz" and request.method in ("GET", "HEAD"):
+            return healthz(request)
         return self.get_response(request)

@@ -16,6 +16,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from photosearch import embedded
 from photosearch.env import env_bool, env_choice, env_float, env_int, env_list, env_str
+from photosearch.storage import media_storage
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(env_str("DATA_DIR", str(BASE_DIR / ".data"))).resolve()
@@ -63,6 +64,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # /healthz is answered before the host check and the HTTPS redirect: probes call by IP, over HTTP.
+    "photosearch.middleware.HealthzMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before anything reads the database: PostgreSQL refuses NUL, which would be a 500.
@@ -133,13 +136,16 @@ SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 # --- Files ------------------------------------------------------------------------------------
 
 STATIC_URL = "static/"
-STATIC_ROOT = DATA_DIR / "static"
-STATIC_ROOT.mkdir(exist_ok=True)  # WhiteNoise serves from it (after collectstatic) and warns while it is missing
+# The image collects static files outside DATA_DIR, so the data volume never hides them. WhiteNoise
+# serves from it (after collectstatic) and warns while it is missing.
+STATIC_ROOT = Path(env_str("STATIC_ROOT", str(DATA_DIR / "static")))
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(DATA_DIR / "media")))
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Local files in MEDIA_ROOT, or an S3-compatible bucket with MEDIA_STORAGE_URL (photosearch/storage.py).
+    "default": media_storage(os.environ),
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"

@@ -2,7 +2,6 @@ from django.contrib import admin
 from django.urls import include, path
 
 from alerts.api import router as alerts_api
-from photosearch import views
 from search import api
 
 # Saved searches and notifications share the API's authentication, schema and docs.
@@ -11,7 +10,6 @@ api.api.add_router("", alerts_api)
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
-    path("healthz", views.healthz, name="healthz"),
     path("api/", api.urls()),
     path("", include("search.urls")),
     path("", include("profiles.urls")),

@@ -72,6 +72,8 @@ def photo_similar(request, pk):
     return render(request, template, {"photo": photo, "similar": similar})
 
 
+# Images are streamed through the access check, from local files or a private bucket alike: no
+# bucket URL (public or signed) ever reaches a browser, so every request is checked afresh.
 @require_GET
 @cache_control(private=True, max_age=7 * 24 * 3600)
 def photo_thumbnail(request, pk):

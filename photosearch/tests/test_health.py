@@ -1,6 +1,8 @@
 import pytest
 from django.core.management import CommandError, call_command
 
+from photosearch.storage import media_storage
+
 
 @pytest.mark.django_db
 def test_healthz_answers_without_login_when_everything_answers(client):
@@ -25,3 +27,32 @@ def test_the_healthcheck_command_names_the_queue_with_no_worker(transactional_db
     out = capsys.readouterr().out
     assert "database: ok" in out
     assert "queue scrape: NOT ANSWERING" in out
+
+
+@pytest.mark.django_db
+def test_the_healthcheck_command_checks_the_media_bucket_when_media_are_in_one(media_bucket, capsys):
+    call_command("healthcheck")
+    assert "media bucket: ok" in capsys.readouterr().out
+
+
+@pytest.mark.django_db
+def test_the_healthcheck_command_fails_when_the_media_bucket_does_not_answer(s3_server, settings, capsys):
+    url = f"s3://photosearch:secret@no-such-bucket?endpoint_url={s3_server}&region=us-east-1"
+    settings.STORAGES = settings.STORAGES | {"default": media_storage({"MEDIA_STORAGE_URL": url})}
+    with pytest.raises(CommandError):
+        call_command("healthcheck")
+    assert "media bucket: NOT ANSWERING" in capsys.readouterr().out
+
+
+@pytest.mark.django_db
+def test_the_healthcheck_command_says_nothing_of_a_bucket_when_media_are_local_files(capsys):
+    call_command("healthcheck")
+    assert "bucket" not in capsys.readouterr().out
+
+
+@pytest.mark.django_db
+def test_healthz_answers_a_probe_by_ip_over_plain_http_in_production(client, settings):
+    settings.ALLOWED_HOSTS = ["photos.example.org"]
+    settings.SECURE_SSL_REDIRECT = True
+    assert client.get("/healthz", headers={"Host": "10.0.0.7:8000"}).status_code == 200
+    assert client.get("/accounts/login/", headers={"Host": "10.0.0.7:8000"}).status_code == 400

@@ -54,16 +54,30 @@ def test_a_bad_setting_stops_the_process_with_a_message_naming_it(variable, valu
     assert message in result.stderr
 
 
+def manage(*arguments: str) -> str:
+    """The code that runs manage.py with these arguments, for run_python."""
+    return f"from django.core.management import execute_from_command_line as run; run({['manage.py', *arguments]!r})"
+
+
+PRODUCTION = {"DEBUG": "0", "SECRET_KEY": "k3y-" + "x7Qz!pL9#vR2@mN5$" * 4, "ALLOWED_HOSTS": "photos.example.org"}
+
+
 def test_production_mode_passes_the_deploy_checks_with_a_real_secret():
     result = run_python(
-        "import sys; from django.core.management import execute_from_command_line;"
-        "execute_from_command_line(['manage.py', 'check', '--deploy', '--fail-level', 'WARNING'])",
-        DEBUG="0",
-        SECRET_KEY="k3y-" + "x7Qz!pL9#vR2@mN5$" * 4,
-        ALLOWED_HOSTS="photos.example.org",
+        manage("check", "--deploy", "--fail-level", "WARNING"), **PRODUCTION, EMAIL_HOST="smtp.example.org"
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
+
+
+def test_production_without_an_smtp_server_stops_at_the_checks_with_a_sentence():
+    # `migrate` runs the same checks, so compose's migrate step stops and nothing starts after it.
+    result = run_python(manage("check"), **PRODUCTION)
+    assert result.returncode != 0
+    assert "photosearch.E001" in result.stderr
+    assert (
+        "EMAIL_HOST is not set: password-reset mails would only be printed in the web process's log." in result.stderr
+    )
 
 
 def test_the_embedded_servers_outlive_the_processes_that_use_them():
