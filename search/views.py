@@ -7,7 +7,7 @@ from django.views.decorators.vary import vary_on_headers
 from profiles.images import ImageRefused
 from profiles.models import Photo
 from search.forms import SearchForm
-from search.services import SearchError, photos_browse, photos_scope, photos_search, photos_similar
+from search.services import SearchError, photos_browse, photos_scope, photos_search, photos_similar, search_count
 from search.thumbnails import ensure_thumbnail
 
 
@@ -25,6 +25,7 @@ def search(request):
     form = SearchForm(request.GET or None, user=request.user)
     result = None
     if form.is_valid() and form.cleaned_data["q"].strip():
+        search_count(user=request.user)
         try:
             result = photos_search(
                 user=request.user,
