@@ -51,3 +51,19 @@ def test_a_sync_fetches_nothing_of_a_private_profile_nobody_may_see(fake_instagr
     )
     assert InstagramProfile.objects.get().is_private and not Post.objects.exists()
     assert fake_instagram.count("cdn") == 0
+
+
+def test_staff_allow_a_user_on_the_profiles_own_admin_page(admin_client, user, admin_user):
+    secret = make_profile("secret", is_private=True)
+    url = reverse("admin:profiles_instagramprofile_change", args=[secret.pk])
+    page = admin_client.get(url)
+    initial = page.context["adminform"].form.initial
+    data = {name: value for name, value in initial.items() if isinstance(value, str | int) and value is not False}
+    for inline in page.context["inline_admin_formsets"]:
+        management = inline.formset.management_form
+        data |= {f"{management.prefix}-{name}": value for name, value in management.initial.items()}
+    data |= {"private_accesses-TOTAL_FORMS": 1, "private_accesses-0-user": user.pk}
+    response = admin_client.post(url, data)
+    assert response.status_code == 302
+    assert PrivateProfileAccess.objects.get().granted_by == admin_user
+    assert secret.allows(user)
