@@ -34,6 +34,12 @@ class ApiToken(models.Model):
         return token, key
 
     @classmethod
+    def revoke_all(cls, *, user) -> int:
+        """Delete every token of `user` (their password changed); how many there were."""
+        deleted, _ = cls.objects.filter(user=user).delete()
+        return deleted
+
+    @classmethod
     def user_for(cls, key: str):
         """The active user a secret belongs to, or None; records when the token was used."""
         token = cls.objects.select_related("user").filter(key_hash=cls.hash(key), user__is_active=True).first()

@@ -1,17 +1,23 @@
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts.forms import ApiTokenForm, SignUpForm
 from accounts.models import ApiToken
+from photosearch.throttle import client_ip, throttle
+
+TOKENS_REVOKED = "Your API tokens were revoked with the old password: make new ones for your scripts."
 
 
 @login_not_required
 def signup(request):
     if request.user.is_authenticated:
         return redirect("home")
+    if request.method == "POST":
+        throttle(action="signup", key=client_ip(request), message="Too many sign-ups from your address")
     form = SignUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = form.save()
@@ -36,3 +42,33 @@ def api_token_revoke(request, pk):
     token.delete()
     messages.success(request, f"The token “{token.name}” no longer works.")
     return redirect("api_tokens")
+
+
+class PasswordReset(auth_views.PasswordResetView):
+    """Django's, with a rate per address and per e-mail: each one sends a mail."""
+
+    def post(self, request, *args, **kwargs):
+        message = "Too many password-reset e-mails asked for"
+        throttle(action="password_reset", key=client_ip(request), message=message)
+        throttle(action="password_reset", key=request.POST.get("email", "").strip().lower(), message=message)
+        return super().post(request, *args, **kwargs)
+
+
+class PasswordChange(auth_views.PasswordChangeView):
+    """Django's; a new password also revokes every API token of the account."""
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        if ApiToken.revoke_all(user=form.user):
+            messages.info(self.request, TOKENS_REVOKED)
+        return response
+
+
+class PasswordResetConfirm(auth_views.PasswordResetConfirmView):
+    """Django's; a new password also revokes every API token of the account."""
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        if ApiToken.revoke_all(user=form.user):
+            messages.info(self.request, TOKENS_REVOKED)
+        return response

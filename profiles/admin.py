@@ -8,7 +8,7 @@ from django.urls import path
 from django.utils.cache import patch_vary_headers
 
 from profiles import instagram
-from profiles.models import InstagramProfile, InstagramSession, Job, Photo, Post, Tracking
+from profiles.models import InstagramProfile, InstagramSession, Job, Photo, Post, PrivateProfileAccess, Tracking
 from profiles.selectors import ProfileStatus, jobs_dashboard, profile_state, profile_states, profiles_with_status
 from profiles.services import imports, jobs, sessions, sync, tracking
 
@@ -17,6 +17,17 @@ class TrackingInline(admin.TabularInline):
     model = Tracking
     extra = 0
     raw_id_fields = ["user"]
+
+
+class PrivateProfileAccessInline(admin.TabularInline):
+    """Who may track this profile while it is private (README, "Private profiles")."""
+
+    model = PrivateProfileAccess
+    extra = 0
+    raw_id_fields = ["user"]
+    fields = ["user", "granted_by", "created_at"]
+    readonly_fields = ["granted_by", "created_at"]
+    verbose_name_plural = "Allowed to see it while it is private"
 
 
 class JobInline(admin.TabularInline):
@@ -75,7 +86,7 @@ class InstagramProfileAdmin(admin.ModelAdmin):
     list_filter = [StateFilter, "is_private", "is_demo"]
     search_fields = ["username", "full_name"]
     readonly_fields = ["state", "instagram_id", "is_demo", "last_synced_at", "sync_cursor", "created_at"]
-    inlines = [TrackingInline, JobInline]
+    inlines = [TrackingInline, PrivateProfileAccessInline, JobInline]
     actions = ["sync_now", "reindex"]
     change_list_template = "admin/profiles/instagramprofile/change_list.html"
 
@@ -91,6 +102,12 @@ class InstagramProfileAdmin(admin.ModelAdmin):
     def state(self, profile):
         state = getattr(profile, "state", None) or profile_state(profile)
         return f"{state.label} · {state.detail}" if state.detail else state.label
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is PrivateProfileAccess:
+            for inline in formset.forms:
+                inline.instance.granted_by = inline.instance.granted_by or request.user
+        super().save_formset(request, form, formset, change)
 
     def get_urls(self):
         view = self.admin_site.admin_view(self.import_zip_view)
@@ -137,6 +154,18 @@ def _reindex(model_admin, request, profiles):
     model_admin.message_user(request, f"{queued} index job(s) queued.", messages.SUCCESS)
     for note in notes:
         model_admin.message_user(request, note, messages.WARNING)
+
+
+@admin.register(PrivateProfileAccess)
+class PrivateProfileAccessAdmin(admin.ModelAdmin):
+    list_display = ["profile", "user", "granted_by", "created_at"]
+    search_fields = ["profile__username", "user__username"]
+    raw_id_fields = ["profile", "user"]
+    readonly_fields = ["granted_by", "created_at"]
+
+    def save_model(self, request, obj, form, change):
+        obj.granted_by = obj.granted_by or request.user
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(Post)

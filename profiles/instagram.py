@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import instaloader
 import requests
@@ -324,18 +324,35 @@ def post_fetch(shortcode: str) -> PostData:
 
 
 def url_is_instagram(url: str) -> bool:
-    parts = urlsplit(url)
+    """Whether `url` is an https link to one of Instagram's hosts, read the same by every parser.
+
+    The host is taken by the standard library; a link with a user part (`a@host`), a backslash, a
+    port or anything else two parsers could read as two different hosts is refused outright.
+    """
+    if not isinstance(url, str) or "\\" in url or not url.isprintable() or " " in url:
+        return False
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return False
     host = (parts.hostname or "").lower()
-    return parts.scheme == "https" and any(f".{host}".endswith(suffix) for suffix in _ALLOWED_HOST_SUFFIXES)
+    if parts.scheme != "https" or port is not None or parts.username is not None or parts.netloc.lower() != host:
+        return False
+    return any(f".{host}".endswith(suffix) for suffix in _ALLOWED_HOST_SUFFIXES)
+
+
+# A CDN link may redirect to another of Instagram's hosts; never more than this many times.
+_MAX_REDIRECTS = 3
 
 
 def image_download(url: str) -> bytes:
-    """The bytes of one image from Instagram's CDN; refuses any other host and oversized answers."""
-    if not url_is_instagram(url):
-        raise ImageUnavailable("This image link does not point to Instagram.")
+    """The bytes of one image from Instagram's CDN; refuses other hosts (redirects included) and oversized answers."""
     limit = settings.INSTAGRAM_MAX_IMAGE_BYTES
     try:
-        with loader().context.get_raw(url) as response:
+        response = _get_following_instagram_redirects(url)
+        with response:
+            _raise_for_download_status(response)
             data = response.raw.read(limit + 1, decode_content=True)
     except ie.QueryReturnedForbiddenException:
         raise ImageExpired("Instagram's link to this image has expired.") from None
@@ -350,6 +367,30 @@ def image_download(url: str) -> bytes:
     if len(data) > limit:
         raise ImageUnavailable(f"This image is larger than {limit} bytes.")
     return data
+
+
+def _get_following_instagram_redirects(url: str) -> requests.Response:
+    """GET `url` anonymously (as instaloader's get_raw does), following redirects by hand, each one checked."""
+    context = loader().context
+    with context.get_anonymous_session() as session:
+        for _ in range(_MAX_REDIRECTS + 1):
+            if not url_is_instagram(url):
+                raise ImageUnavailable("This image link does not point to Instagram.")
+            response = session.get(url, stream=True, allow_redirects=False)
+            if not response.is_redirect:
+                return response
+            response.close()
+            url = urljoin(url, response.headers.get("Location", ""))
+    raise ImageUnavailable("Instagram's link to this image redirects too many times.")
+
+
+def _raise_for_download_status(response: requests.Response) -> None:
+    if response.status_code == 403:  # Instagram's answer to an expired signature
+        raise ie.QueryReturnedForbiddenException("403 Forbidden")
+    if response.status_code == 404:
+        raise ie.QueryReturnedNotFoundException("404 Not Found")
+    if response.status_code != 200:
+        raise ie.ConnectionException(f"HTTP error code {response.status_code}.")
 
 
 # --- Sessions ---------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.core.validators import RegexValidator
 from django.db import models
+from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Coalesce, Least, Lower
 from django.utils import timezone
 from pgvector.django import HalfVectorField, HnswIndex
@@ -19,8 +20,13 @@ validate_instagram_username = RegexValidator(
 
 class InstagramProfileQuerySet(models.QuerySet):
     def tracked_by(self, user) -> "InstagramProfileQuerySet":
-        """The profiles `user` tracks: the only ones whose posts and photos that user may see."""
-        return self.filter(trackings__user=user)
+        """The profiles `user` tracks and may see: the only ones whose posts and photos that user may see.
+
+        A private profile counts only for the users a staff member allowed (PrivateProfileAccess):
+        typing its name is not enough. Every read of a profile, a post or a photo goes through here.
+        """
+        allowed = PrivateProfileAccess.objects.filter(profile=OuterRef("pk"), user=user)
+        return self.filter(trackings__user=user).filter(Q(is_private=False) | Exists(allowed))
 
     def with_stored_posts(self) -> "InstagramProfileQuerySet":
         """Each profile with `stored_posts`, how many of its posts are stored."""
@@ -76,6 +82,10 @@ class InstagramProfile(models.Model):
         """The profile's page on Instagram."""
         return f"https://www.instagram.com/{self.username}/"
 
+    def allows(self, user) -> bool:
+        """Whether `user` may track this profile: any public one; a private one only with a staff member's leave."""
+        return not self.is_private or self.private_accesses.filter(user=user).exists()
+
 
 class Tracking(models.Model):
     """A user follows a profile in photosearch: its photos are in that user's searches."""
@@ -89,6 +99,30 @@ class Tracking(models.Model):
 
     def __str__(self):
         return f"{self.user} tracks {self.profile}"
+
+
+class PrivateProfileAccess(models.Model):
+    """A staff member lets one user track a private profile and see what is stored of it."""
+
+    profile = models.ForeignKey(InstagramProfile, on_delete=models.CASCADE, related_name="private_accesses")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="private_accesses")
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", editable=False
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "private profile access"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["profile", "user"],
+                name="private_access_unique_profile_user",
+                violation_error_message="This user may see this profile already.",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.user} may see {self.profile}"
 
 
 class Post(models.Model):

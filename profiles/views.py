@@ -1,12 +1,14 @@
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from photosearch.throttle import Throttled, throttle
 from profiles.forms import ProfileAddForm
-from profiles.models import InstagramProfile, Photo
+from profiles.models import InstagramProfile, Photo, Tracking
 from profiles.selectors import profile_state, profile_states
 from profiles.services import tracking
 from profiles.services.jobs import JobRefused
@@ -31,14 +33,36 @@ def home(request):
 @vary_on_headers("HX-Request")
 def profile_add(request):
     form = ProfileAddForm(request.POST)
+    try:
+        # Every add counts, refused ones included: each may cost a lookup through the shared Instagram account.
+        throttle(action="profile_add", key=request.user.pk, message="Too many profiles added in a short time")
+    except Throttled as throttled:
+        return _add_refused(request, form, throttled)
+    if form.is_valid():
+        try:
+            profile, _ = tracking.profile_track(user=request.user, text=form.cleaned_data["profile"])
+        except ValidationError as refused:
+            form.add_error("profile", refused)
     if not form.is_valid():
-        template = "profiles/_panel.html" if request.htmx else "profiles/home.html"
-        return render(request, template, _panel(request, form), status=400 if not request.htmx else 200)
-    profile, _ = tracking.profile_track(user=request.user, text=form.cleaned_data["profile"])
+        return _add_refused(request, form)
     if request.htmx:
         return render(request, "profiles/_panel.html", _panel(request, ProfileAddForm(), added=profile))
     messages.success(request, f"@{profile.username} is in your list; its posts are on their way.")
     return redirect("home")
+
+
+def _add_refused(request, form, throttled: Throttled | None = None):
+    """The add form with its errors: a 400 (a 200 for HTMX, which swaps no 400), or a 429 when throttled."""
+    status = 200 if request.htmx else 400
+    if throttled:
+        form.is_valid()
+        form.add_error(None, str(throttled))
+        status = 429  # base.html's htmx-config swaps a 429 in
+    template = "profiles/_panel.html" if request.htmx else "profiles/home.html"
+    response = render(request, template, _panel(request, form), status=status)
+    if throttled:
+        response["Retry-After"] = str(throttled.retry_after)
+    return response
 
 
 @require_GET
@@ -90,4 +114,7 @@ def _panel(request, form, added=None) -> dict:
     for profile in profiles:
         profile.state = states[profile.pk]
     busy = any(state.active for state in states.values())
-    return {"profiles": profiles, "form": form, "added": added, "busy": busy}
+    # Private profiles this user added but may not see (yet): named, so they do not just vanish.
+    hidden = Tracking.objects.filter(user=request.user).exclude(profile__in=[p.pk for p in profiles])
+    awaiting = list(hidden.values_list("profile__username", flat=True).order_by("profile__username"))
+    return {"profiles": profiles, "form": form, "added": added, "busy": busy, "awaiting": awaiting}

@@ -7,7 +7,7 @@ the account's "API tokens" page.
 import json
 from collections.abc import Callable
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from django.db.models import Q
 from django.urls import reverse
@@ -15,18 +15,22 @@ from ninja import Field, NinjaAPI, Query, Schema, Status
 from ninja.errors import ValidationError
 from ninja.responses import NinjaJSONEncoder
 from ninja.security import HttpBearer, django_auth
+from pydantic import StringConstraints
 
 from accounts.models import ApiToken
+from photosearch.throttle import Throttled
 from profiles.models import InstagramProfile, Job, Photo
 from profiles.selectors import ProfileStatus, profile_states
 from search.services import (
     MAX_QUERY_LENGTH,
+    QUERY_EMPTY,
     QUERY_TOO_LONG,
     SearchError,
     SearchFilters,
     SearchResult,
     photos_search,
     photos_similar,
+    search_count,
 )
 
 
@@ -42,12 +46,44 @@ class Error(Schema):
     detail: str
 
 
+class Invalid(Schema):
+    detail: str = Field(description="What is wrong with the request, in a sentence")
+    errors: list[dict] = Field(description="Each malformed parameter, as pydantic reports it")
+
+
+# Every operation may answer these, declared so that a client knows to expect them: a 400 for a control
+# character anywhere in the request (photosearch.middleware), a 422 for a malformed parameter.
+REFUSALS = {400: Error, 422: Invalid}
+# What a person can type: no control characters (the middleware refuses them before any view runs).
+_CONTROL = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f"
+PRINTABLE = rf"^[^{_CONTROL}]*$"
+# A query: printable, with something besides blanks in it.
+QUERY = rf"^[^{_CONTROL}]*[^\s{_CONTROL}][^{_CONTROL}]*$"
+Printable = Annotated[str, StringConstraints(pattern=PRINTABLE)]
+
+
+# The query's own checks, said as search says them (the schema declares them; the service checks them too).
+SEARCH_SENTENCES = {"string_too_long": QUERY_TOO_LONG, "string_pattern_mismatch": QUERY_EMPTY}
+
+
 @api.exception_handler(ValidationError)
 def refuse_with_a_sentence(request, exc):
-    """A query longer than search accepts is a 400 with the service's sentence; other malformed input a 422."""
-    if any(error.get("loc", ())[-1:] == ("q",) and error.get("type") == "string_too_long" for error in exc.errors):
-        return api.create_response(request, {"detail": QUERY_TOO_LONG}, status=400)
-    return api.create_response(request, {"detail": exc.errors}, status=422)
+    """A query search refuses (too long, blank) is a 400 with its sentence; other malformed input a 422."""
+    for error in exc.errors:
+        if error.get("loc", ())[-1:] == ("q",) and error.get("type") in SEARCH_SENTENCES:
+            return api.create_response(request, {"detail": SEARCH_SENTENCES[error["type"]]}, status=400)
+    errors = [{key: error[key] for key in ("type", "loc", "msg") if key in error} for error in exc.errors]
+    names = ", ".join(str(error["loc"][-1]) for error in errors if error.get("loc")) or "the request"
+    detail = f"Malformed parameter ({names}): {errors[0]['msg'] if errors else 'cannot be read'}."
+    return api.create_response(request, {"detail": detail, "errors": errors}, status=422)
+
+
+@api.exception_handler(Throttled)
+def too_many(request, exc):
+    """A 429 with Retry-After and the sentence."""
+    response = api.create_response(request, {"detail": str(exc)}, status=429)
+    response["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 class ProfileOut(Schema):
@@ -153,11 +189,11 @@ def search_json(result: SearchResult, *, absolute_url: Callable[[str], str]) -> 
     )
 
 
-@api.get("/search", response={200: SearchOut, 400: Error, 404: Error}, tags=["search"])
+@api.get("/search", response={200: SearchOut, 404: Error, 429: Error, **REFUSALS}, tags=["search"])
 def search(
     request,
-    q: str = Query(..., description="What you remember of the photo", max_length=MAX_QUERY_LENGTH),
-    profile: list[str] = Query([], description="Usernames of tracked profiles (default: all of them)"),
+    q: str = Query(..., description="What you remember of the photo", max_length=MAX_QUERY_LENGTH, pattern=QUERY),
+    profile: list[Printable] = Query([], description="Usernames of tracked profiles (default: all of them)"),
     after: date | None = None,
     before: date | None = None,
     kind: list[Literal["image", "carousel", "video"]] = Query([]),
@@ -166,6 +202,7 @@ def search(
 ):
     """Posts of the profiles you track whose photos best match a description, best first."""
     user = request.auth
+    search_count(user=user)
     tracked = dict(InstagramProfile.objects.tracked_by(user).values_list("username", "pk"))
     unknown = [name for name in profile if name.lower() not in tracked]
     if unknown:
@@ -184,7 +221,7 @@ def search(
     return search_out(result, absolute_url=request.build_absolute_uri)
 
 
-@api.get("/photos/{photo_id}/similar", response={200: list[PhotoOut], 404: Error}, tags=["search"])
+@api.get("/photos/{photo_id}/similar", response={200: list[PhotoOut], 404: Error, **REFUSALS}, tags=["search"])
 def similar(request, photo_id: int):
     """Photos of the profiles you track that look like this one, nearest first."""
     try:
@@ -195,7 +232,7 @@ def similar(request, photo_id: int):
         return Status(404, {"detail": "No such photo among the profiles you track."})
 
 
-@api.get("/profiles", response=list[ProfileOut], tags=["profiles"])
+@api.get("/profiles", response={200: list[ProfileOut], **REFUSALS}, tags=["profiles"])
 def profiles(request):
     """The profiles you track, with their state."""
     tracked = list(InstagramProfile.objects.tracked_by(request.auth).with_stored_posts())
@@ -214,11 +251,11 @@ def profiles(request):
     ]
 
 
-@api.get("/jobs", response=list[JobOut], tags=["profiles"])
+@api.get("/jobs", response={200: list[JobOut], **REFUSALS}, tags=["profiles"])
 def jobs(request, active: bool = False):
     """The latest jobs on the profiles you track or that you asked for (active: only those not ended)."""
     user = request.auth
-    found = Job.objects.filter(Q(profile__trackings__user=user) | Q(requested_by=user)).distinct()
+    found = Job.objects.filter(Q(profile__in=InstagramProfile.objects.tracked_by(user)) | Q(requested_by=user))
     if active:
         found = found.active()
     return [

@@ -21,6 +21,7 @@ from django.db.models import CharField, F, QuerySet
 from django.db.models.expressions import RawSQL
 from pgvector.django import CosineDistance
 
+from photosearch.throttle import throttle
 from profiles.models import InstagramProfile, Photo, Post
 from search import query as query_module
 from search.fulltext import fulltext_lexemes, fulltext_query, inverse_document_frequency, lexeme_counts, matched_share
@@ -29,6 +30,7 @@ from search.ranking import Candidate, Weights, exact_terms, rank
 
 MAX_QUERY_LENGTH = 300
 QUERY_TOO_LONG = f"Keep the description under {MAX_QUERY_LENGTH} characters."
+QUERY_EMPTY = "Type what you remember of the photo."
 PAGE_SIZE = 24
 # Below this many photos in scope an exact scan is as fast as the index, and always right.
 EXACT_SCAN_BELOW = 5000
@@ -96,10 +98,15 @@ def photos_scope(*, user, filters: SearchFilters = SearchFilters()) -> QuerySet[
     return photos
 
 
+def search_count(*, user) -> None:
+    """Count one more search by `user`; Throttled past SEARCHES_PER_MINUTE (each new query runs two text encoders)."""
+    throttle(action="search", key=user.pk, message="Too many searches in a short time")
+
+
 def clean_query(query: str) -> str:
     query = " ".join((query or "").split())
     if not query:
-        raise SearchError("Type what you remember of the photo.")
+        raise SearchError(QUERY_EMPTY)
     if len(query) > MAX_QUERY_LENGTH:
         raise SearchError(QUERY_TOO_LONG)
     return query

@@ -8,7 +8,7 @@ from profiles.images import ImageRefused
 from profiles.models import Photo
 from search.forms import SearchForm
 from search.ml.availability import models_missing
-from search.services import SearchError, photos_browse, photos_scope, photos_search, photos_similar
+from search.services import SearchError, photos_browse, photos_scope, photos_search, photos_similar, search_count
 from search.thumbnails import ensure_thumbnail
 
 
@@ -26,6 +26,7 @@ def search(request):
     form = SearchForm(request.GET or None, user=request.user)
     result = None
     if form.is_valid() and form.cleaned_data["q"].strip():
+        search_count(user=request.user)
         try:
             result = photos_search(
                 user=request.user,

@@ -5,6 +5,7 @@ from django.contrib.auth import get_user_model
 from django.core import mail
 from django.urls import reverse
 
+from accounts.models import ApiToken
 from conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -95,3 +96,28 @@ def test_a_reset_for_an_unknown_address_reveals_nothing(client):
     response = client.post(reverse("password_reset"), {"email": "nobody@example.org"})
     assert response.status_code == 302
     assert mail.outbox == []
+
+
+def test_changing_the_password_revokes_the_api_tokens(signed_in_client, user):
+    _, key = ApiToken.issue(user=user, name="backup")
+    new = "another-long-passphrase-7"
+    response = signed_in_client.post(
+        reverse("password_change"), {"old_password": PASSWORD, "new_password1": new, "new_password2": new}, follow=True
+    )
+    assert ApiToken.user_for(key) is None
+    assert "Your API tokens were revoked with the old password" in response.text
+
+
+def test_resetting_the_password_revokes_the_api_tokens(client, user):
+    _, key = ApiToken.issue(user=user, name="backup")
+    client.post(reverse("password_reset"), {"email": "ada@example.org"})
+    link = re.search(r"https?://[^/]+(/accounts/reset/\S+)", mail.outbox[0].body).group(1)
+    form_page = client.get(link, follow=True)
+    assert "A new password also revokes your API tokens" in form_page.text
+    new = "brand-new-passphrase-99"
+    client.post(form_page.redirect_chain[-1][0], {"new_password1": new, "new_password2": new})
+    assert ApiToken.user_for(key) is None
+
+
+def test_the_password_page_says_that_a_new_password_revokes_the_tokens(signed_in_client):
+    assert "A new password also revokes your" in signed_in_client.get(reverse("password_change")).text

@@ -47,6 +47,11 @@ def profile_sync(*, job: Job) -> None:
     profile = job.profile
     feed = instagram.PostFeed(profile.username, resume_from=(profile.sync_cursor or {}).get("iterator"))
     profile_update(profile=profile, data=feed.profile)
+    if profile.is_private and not profile.private_accesses.exists():
+        # Nothing of a private profile is fetched until a staff member has allowed someone to see it.
+        raise instagram.ProfileUnavailable(
+            f"@{profile.username} is private: its posts are fetched only once a staff member allows someone to see it."
+        )
     progress = _SyncProgress.of(profile)
     # Only a first sync knows how many posts there are to fetch; a refresh does not until it stops.
     job.report_progress(progress.done, profile.post_count if progress.stop_at is None else None)

@@ -6,6 +6,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from profiles.models import InstagramProfile, Job, Tracking, validate_instagram_username
@@ -32,11 +33,23 @@ def username_parse(*, text: str) -> str:
     return text.lower()
 
 
+def private_refusal(username: str) -> str:
+    return (
+        f"@{username} is a private profile: only the people a staff member allows can track it. "
+        "Ask an admin to allow you."
+    )
+
+
 def profile_track(*, user, text: str) -> tuple[InstagramProfile, Job | None]:
-    """Have `user` track the profile named in `text`, and queue its first sync unless one is under way."""
+    """Have `user` track the profile named in `text`, and queue its first sync unless one is under way.
+
+    ValidationError for a private profile the user is not allowed to see (staff allow users in the admin).
+    """
     username = username_parse(text=text)
     with transaction.atomic():
         profile, _ = InstagramProfile.objects.get_or_create(username=username)
+        if not profile.allows(user):
+            raise ValidationError(private_refusal(username))
         Tracking.objects.get_or_create(user=user, profile=profile)
         # A profile already up to date is refreshed by beat; any other (new, failed, stuck) is synced now.
         ready = profile_state(profile).status == ProfileStatus.READY
@@ -72,6 +85,8 @@ def profile_sync_request(*, profile: InstagramProfile, requested_by) -> Job:
 
 def profiles_sync_tracked() -> list[Job]:
     """Queue a sync of every profile someone tracks (beat runs this); untracked ones are left alone."""
-    profiles = InstagramProfile.objects.filter(trackings__isnull=False, is_demo=False).distinct()
+    profiles = InstagramProfile.objects.filter(trackings__isnull=False, is_demo=False)
+    # A private profile nobody may see is not fetched (profile_sync would refuse it anyway).
+    profiles = profiles.filter(Q(is_private=False) | Q(private_accesses__isnull=False)).distinct()
     with transaction.atomic():
         return [job for profile in profiles if (job := profile_sync_queue(profile=profile))]

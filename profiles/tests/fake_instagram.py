@@ -181,7 +181,8 @@ class FakeInstagram:
         pk = json.loads(form["variables"])["id"]
         user = next(u for u in self.users.values() if u["pk"] == pk)
         count = len(self.posts[user["username"]])
-        node = {**user, "id": pk, "media_count": count, "friendship_status": {"following": False}}
+        # The session's account follows none of them, unless add_profile(..., friendship_status=...) says so.
+        node = {"friendship_status": {"following": False}, **user, "id": pk, "media_count": count}
         return _json(request, {"data": {"user": node}, "status": "ok"})
 
     def _timeline(self, request, url, form):

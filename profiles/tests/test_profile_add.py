@@ -61,3 +61,15 @@ def test_the_list_is_polled_only_while_a_job_of_a_profile_runs(signed_in_client,
     job.claim()
     job.finish("3 new posts.")
     assert 'hx-trigger="every 3s"' not in signed_in_client.get(reverse("profile_list")).text
+
+
+def test_it_limits_profile_adds_per_user_refused_ones_included(signed_in_client, user, settings):
+    settings.THROTTLE_RATES = settings.THROTTLE_RATES | {"profile_add": (2, 3600)}
+    assert signed_in_client.post(reverse("profile_add"), {"profile": "nat geo"}).status_code == 400
+    assert signed_in_client.post(reverse("profile_add"), {"profile": "natgeotravel"}).status_code == 302
+    response = signed_in_client.post(reverse("profile_add"), {"profile": "another"})
+    assert (response.status_code, 0 < int(response["Retry-After"]) <= 3600) == (429, True)
+    assert "Too many profiles added in a short time: try again in" in response.text
+    htmx = signed_in_client.post(reverse("profile_add"), {"profile": "another"}, headers={"HX-Request": "true"})
+    assert htmx.status_code == 429 and "Too many profiles added" in htmx.text and 'id="profiles-panel"' in htmx.text
+    assert not InstagramProfile.objects.filter(username="another").exists()

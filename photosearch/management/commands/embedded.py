@@ -23,7 +23,8 @@ class Command(BaseCommand):
                 else "PostgreSQL: DATABASE_URL"
             )
             self.stdout.write(
-                f"Redis: embedded, socket {embedded.redis_socket_path(settings.DATA_DIR)}"
+                f"Redis: embedded, sockets {embedded.redis_socket_path(settings.DATA_DIR)} (queues) and "
+                f"{embedded.redis_socket_path(settings.DATA_DIR, embedded.CACHE_SERVER)} (cache)"
                 if uses_embedded_redis
                 else "Redis: REDIS_URL"
             )
