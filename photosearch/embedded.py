@@ -200,12 +200,12 @@ def _start_redis(redis_dir: Path, socket: Path, options: list[str]) -> None:
     )
 
 
-def stop_redis(data_dir: Path) -> bool:
-    """Stop the embedded Redis servers (queues and cache) that run; return whether any did."""
+def stop_redis(data_dir: Path, names: tuple[str, ...] = (QUEUE_SERVER, CACHE_SERVER)) -> bool:
+    """Stop the embedded Redis servers (by default both, queues and cache) that run; return whether any did."""
     import redis
 
     stopped = False
-    for name in (QUEUE_SERVER, CACHE_SERVER):
+    for name in names:
         socket = redis_socket_path(data_dir, name)
         if not _redis_answers(socket):
             continue

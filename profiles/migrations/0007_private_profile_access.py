@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('profiles', '0005_derived_profile_state_one_active_sync'),
+        ('profiles', '0006_job_heartbeat_and_counted_photos'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

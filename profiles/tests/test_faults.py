@@ -169,7 +169,7 @@ def test_a_sync_whose_worker_child_was_killed_resumes_where_it_stopped(worker_pr
 def test_a_sync_completes_once_redis_is_back_after_a_restart(worker_process, tmp_path):
     job, files = sync_through(worker_process, tmp_path, posts=5, hold="C9post00003")
     wait_for(files["held"])
-    assert embedded.stop_redis(django_settings.DATA_DIR)
+    assert embedded.stop_redis(django_settings.DATA_DIR, names=(embedded.QUEUE_SERVER,))  # the broker
     files["release"].touch()  # the sync goes on, and queues its photos for indexing, while Redis is down
     time.sleep(1.5)
     embedded.redis_socket(django_settings.DATA_DIR)  # started again, from its append-only file
