@@ -1,34 +1,54 @@
 """The API of saved searches and notifications (mounted on photosearch's API: same auth, schema and docs)."""
 
+import json
 from datetime import date, datetime
 from typing import Literal
 
 from django.urls import reverse
 from ninja import Field, Query, Router, Schema, Status
+from ninja.errors import ValidationError
+from pydantic import StrictBool, StrictInt, field_validator
 
 from alerts.models import MAX_NAME_LENGTH, Notification, SavedSearch
 from alerts.services import notifications_mark_read, saved_search_create, saved_search_delete, saved_search_update
 from profiles.models import InstagramProfile
-from search.api import Error
+from search.api import PRINTABLE, QUERY, REFUSALS, Error, Printable
 from search.services import MAX_QUERY_LENGTH, SearchError, SearchFilters
 
 router = Router(tags=["alerts"])
 
 
+def _json_object(request) -> None:
+    """A body that is no JSON object is a 422 like any malformed one (ninja would read a list as an empty object)."""
+    try:
+        body = json.loads(request.body or b"{}")
+    except ValueError:
+        return  # ninja refuses an unreadable body itself
+    if not isinstance(body, dict):
+        raise ValidationError([{"type": "model_type", "loc": ("body",), "msg": "The body must be a JSON object"}])
+
+
 class SavedSearchIn(Schema):
-    q: str = Field(..., description="The description searched for", max_length=MAX_QUERY_LENGTH)
-    name: str = Field("", description=f"Up to {MAX_NAME_LENGTH} characters; the query when empty")
-    profile: list[str] = Field([], description="Usernames of tracked profiles (default: all of them)")
+    q: str = Field(..., description="The description searched for", max_length=MAX_QUERY_LENGTH, pattern=QUERY)
+    name: str = Field("", description=f"Up to {MAX_NAME_LENGTH} characters; the query when empty", pattern=PRINTABLE)
+    profile: list[Printable] = Field([], description="Usernames of tracked profiles (default: all of them)")
     after: date | None = None
     before: date | None = None
     kind: list[Literal["image", "carousel", "video"]] = []
     sort: Literal["relevance", "date"] = "relevance"
-    email_digest: bool = Field(False, description="Put its new notifications in the daily e-mail")
+    email_digest: StrictBool = Field(False, description="Put its new notifications in the daily e-mail")
+
+    @field_validator("after", "before", mode="before")
+    @classmethod
+    def iso_dates(cls, value):
+        if value is not None and not isinstance(value, str | date):
+            raise ValueError("a date is written YYYY-MM-DD")
+        return value
 
 
 class SavedSearchChange(Schema):
-    name: str | None = Field(None, description=f"A new name, up to {MAX_NAME_LENGTH} characters")
-    email_digest: bool | None = None
+    name: str | None = Field(None, description=f"A new name, up to {MAX_NAME_LENGTH} characters", pattern=PRINTABLE)
+    email_digest: StrictBool | None = None
 
 
 class SavedSearchOut(Schema):
@@ -66,7 +86,9 @@ class NotificationsOut(Schema):
 
 
 class ReadIn(Schema):
-    ids: list[int] | None = Field(None, description="The notifications to mark read (default: all of yours)")
+    ids: list[StrictInt] | None = Field(
+        None, description="The notifications to mark read (null or left out: all of yours)"
+    )
 
 
 class ReadOut(Schema):
@@ -94,13 +116,13 @@ def _own_saved_searches(user):
     return SavedSearch.objects.filter(user=user).with_unread().prefetch_related("profiles")
 
 
-@router.get("/saved-searches", response={200: list[SavedSearchOut]})
+@router.get("/saved-searches", response={200: list[SavedSearchOut], **REFUSALS})
 def saved_searches(request):
     """Your saved searches, by name."""
     return [_saved_search(saved, request) for saved in _own_saved_searches(request.auth)]
 
 
-@router.post("/saved-searches", response={201: SavedSearchOut, 400: Error, 404: Error})
+@router.post("/saved-searches", response={201: SavedSearchOut, 400: Error, 404: Error, **REFUSALS})
 def saved_search_new(request, payload: SavedSearchIn):
     """Save a search: the photos indexed from now on that match it become notifications.
 
@@ -127,9 +149,10 @@ def saved_search_new(request, payload: SavedSearchIn):
     return Status(201, _saved_search(_own_saved_searches(user).get(pk=saved.pk), request))
 
 
-@router.patch("/saved-searches/{saved_search_id}", response={200: SavedSearchOut, 400: Error, 404: Error})
+@router.patch("/saved-searches/{saved_search_id}", response={200: SavedSearchOut, 400: Error, 404: Error, **REFUSALS})
 def saved_search_change(request, saved_search_id: int, payload: SavedSearchChange):
     """Rename a saved search, or turn its daily e-mail on or off. 404: no such saved search of yours."""
+    _json_object(request)
     saved = _own_saved_searches(request.auth).filter(pk=saved_search_id).first()
     if saved is None:
         return Status(404, {"detail": "No such saved search among yours."})
@@ -142,7 +165,7 @@ def saved_search_change(request, saved_search_id: int, payload: SavedSearchChang
     return _saved_search(saved, request)
 
 
-@router.delete("/saved-searches/{saved_search_id}", response={204: None, 404: Error})
+@router.delete("/saved-searches/{saved_search_id}", response={204: None, 404: Error, **REFUSALS})
 def saved_search_forget(request, saved_search_id: int):
     """Delete a saved search and its notifications. 404: no such saved search of yours."""
     saved = SavedSearch.objects.filter(pk=saved_search_id, user=request.auth).first()
@@ -152,7 +175,7 @@ def saved_search_forget(request, saved_search_id: int):
     return Status(204, None)
 
 
-@router.get("/notifications", response={200: NotificationsOut})
+@router.get("/notifications", response={200: NotificationsOut, **REFUSALS})
 def notifications(
     request,
     unread: bool = Query(False, description="Only the notifications not read yet"),
@@ -183,8 +206,8 @@ def notifications(
     }
 
 
-@router.post("/notifications/read", response={200: ReadOut})
-def notifications_read(request, payload: ReadIn | None = None):
-    """Mark your notifications read: these ids (others' are left alone), or all of them."""
-    ids = payload.ids if payload is not None else None
-    return {"marked": notifications_mark_read(user=request.auth, ids=ids)}
+@router.post("/notifications/read", response={200: ReadOut, **REFUSALS})
+def notifications_read(request, payload: ReadIn):
+    """Mark your notifications read: these ids (others' are left alone), or all of them (`{}`)."""
+    _json_object(request)
+    return {"marked": notifications_mark_read(user=request.auth, ids=payload.ids)}

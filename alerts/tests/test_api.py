@@ -102,6 +102,29 @@ def test_nobody_reads_or_marks_anyone_elses_notifications(client, notified, bob)
 def test_the_schema_documents_the_new_endpoints_and_their_status_codes(client):
     schema = client.get("/api/openapi.json").json()
     validate(schema)
-    assert set(schema["paths"]["/api/saved-searches"]["post"]["responses"]) == {"201", "400", "404"}
-    assert set(schema["paths"]["/api/saved-searches/{saved_search_id}"]["delete"]["responses"]) == {"204", "404"}
+    # 400: a control character or a query search refuses; 422: a malformed body or parameter.
+    assert set(schema["paths"]["/api/saved-searches"]["post"]["responses"]) == {"201", "400", "404", "422"}
+    assert set(schema["paths"]["/api/saved-searches/{saved_search_id}"]["delete"]["responses"]) == {
+        "204",
+        "400",
+        "404",
+        "422",
+    }
     assert "/api/notifications/read" in schema["paths"]
+
+
+@pytest.mark.parametrize("body", ["[null, null]", '"all"', "3"])
+def test_a_body_that_is_no_json_object_is_refused_not_read_as_mark_all(signed_in_client, body):
+    response = signed_in_client.post("/api/notifications/read", body, content_type="application/json")
+    assert (response.status_code, response.json()["detail"]) == (
+        422,
+        "Malformed parameter (body): The body must be a JSON object.",
+    )
+
+
+def test_a_number_is_no_date_for_a_saved_search(signed_in_client):
+    response = signed_in_client.post("/api/saved-searches", {"q": "boat", "after": 0}, content_type="application/json")
+    assert (response.status_code, response.json()["detail"]) == (
+        422,
+        "Malformed parameter (after): Value error, a date is written YYYY-MM-DD.",
+    )
