@@ -24,7 +24,9 @@ class Command(BaseCommand):
         profile, report = demo_load()
         for problem in report.problems:
             self.stderr.write(f"Skipped {problem}")
+        trackers = profile.trackings.count()
         self.stdout.write(
             f"Demo profile @{profile.username}: {report.posts} posts read, {report.new_posts} new, "
-            f"{report.new_photos} new photos queued for indexing; {profile.trackings.count()} users track it."
+            f"{report.new_photos} new photos queued for indexing; "
+            f"{trackers} {'user tracks' if trackers == 1 else 'users track'} it (and everyone who signs up later)."
         )
