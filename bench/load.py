@@ -17,7 +17,7 @@ Each simulated user is its own `requests` session, signed in through the log-in 
 starts (with CSRF token and session cookie, as a browser does), then, for --seconds:
 
 - arrives at a random moment in the first 3 s and opens the search page (the whole page);
-- then, again and again: thinks 1 to 3 s (uniform), types a query and gets the results as the page's
+- then, again and again: thinks 1 to 3 s (uniform; --think MIN MAX), types a query and gets the results as the page's
   htmx request does (`/search/?q=...` with `HX-Request`, one request per query: the page searches
   400 ms after the typing stops). Half the queries are new in the run (Flickr8k captions, each asked
   once by anyone: both encoders run), half are one of 20 popular ones, picked with Zipf weights
@@ -35,7 +35,7 @@ as an error when it is a 5xx, another unexpected status, a connection error or a
 Latency percentiles are over the successful (200) responses; rps is the responses received (of any
 status) per second of the run, from the first arrival to the last response.
 
-    .venv/bin/python bench/load.py [--users 50] [--seconds 60] [--photos 100000]
+    .venv/bin/python bench/load.py [--users 50] [--seconds 60] [--photos 100000] [--think 1 3]
 
 The last line is one JSON object: users, rps, p50_ms, p95_ms, p99_ms, errors, throttled, then the
 run's shape.
@@ -236,8 +236,8 @@ def log_in(base: str, username: str) -> requests.Session:
 class Run:
     """What the users share: the clock, the queries, and every request's outcome."""
 
-    def __init__(self, base: str, seconds: float, fresh: list[str], popular: list[str]):
-        self.base, self.seconds = base, seconds
+    def __init__(self, base: str, seconds: float, fresh: list[str], popular: list[str], think: tuple[float, float]):
+        self.base, self.seconds, self.think = base, seconds, think
         self.fresh, self.popular = iter(fresh), popular
         self.weights = [1 / rank for rank in range(1, len(popular) + 1)]
         self.lock = threading.Lock()
@@ -277,7 +277,7 @@ class Run:
         if not think(0, 3):
             return
         self.get(session, "open", None, htmx=False)
-        while think(1, 3):
+        while think(*self.think):
             if rng.random() < 0.5:
                 kind, query = "new", self.fresh_query()
             else:
@@ -285,7 +285,7 @@ class Run:
             form = {"q": query, "after": "", "before": "", "sort": "relevance"}
             response = self.get(session, kind, form, htmx=True)
             if response is not None and "More results" in response.text and rng.random() < 0.3:
-                if not think(1, 3):
+                if not think(*self.think):
                     return
                 self.get(session, "page2", form | {"page": 2}, htmx=True)
 
@@ -320,6 +320,9 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     parser.add_argument("--threads", type=int, default=4, help="threads per worker (gthread when above 1)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--think", type=float, nargs=2, default=(1.0, 3.0), metavar=("MIN", "MAX"), help="seconds between actions"
+    )
     parser.add_argument("--rebuild", action="store_true", help="build the photos again even if a build is there")
     args = parser.parse_args()
 
@@ -354,7 +357,7 @@ def main() -> None:
             with ThreadPoolExecutor(4) as pool:
                 sessions = list(pool.map(lambda name: log_in(base, name), usernames))
             login_s = time.perf_counter() - started
-            run = Run(base, args.seconds, fresh, popular)
+            run = Run(base, args.seconds, fresh, popular, tuple(args.think))
             warm_up(run, sessions, warmup, args.workers * args.threads)
             users = [
                 threading.Thread(target=run.user, args=(session, random.Random(args.seed * 100_003 + n)), daemon=True)
@@ -394,6 +397,7 @@ def main() -> None:
         "photos": args.photos,
         "gunicorn": f"{args.workers} workers x {args.threads} threads"
         + (" (gthread)" if args.threads > 1 else " (sync)"),
+        "think_s": list(args.think),
         "login_s": round(login_s, 1),
         "database": "reused" if reused else f"built in {build_s:.0f} s",
     }
