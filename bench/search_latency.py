@@ -105,6 +105,15 @@ def load(count: int, user, settings) -> None:
     return image, text
 
 
+def fresh_queries() -> list[str]:
+    """Flickr8k captions (each image's 4th and 5th), in a fixed shuffled order: queries to ask once each."""
+    queries = [
+        line.split("\t")[1].strip() for line in FLICKR.read_text().splitlines() if "#3\t" in line or "#4\t" in line
+    ]
+    random.Random(2).shuffle(queries)
+    return queries
+
+
 def hnsw_plans(scope, image, text) -> dict[str, bool]:
     """Whether the planner takes each HNSW index for the service's nearest-neighbour query, at this size."""
     from django.db import connection, transaction
@@ -192,10 +201,7 @@ def main() -> None:
         recall = recall_at_10(scope, image, text, rng)
         plans = hnsw_plans(scope, image, text)
 
-        queries = [
-            line.split("\t")[1].strip() for line in FLICKR.read_text().splitlines() if "#3\t" in line or "#4\t" in line
-        ]
-        random.Random(2).shuffle(queries)
+        queries = fresh_queries()
         warmup, service_queries, http_queries = (
             queries[:20],
             queries[20 : 20 + args.queries],
