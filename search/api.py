@@ -11,7 +11,7 @@ from typing import Literal
 
 from django.db.models import Q
 from django.urls import reverse
-from ninja import Field, NinjaAPI, Query, Schema, Status
+from ninja import Field, File, NinjaAPI, Query, Schema, Status, UploadedFile
 from ninja.errors import ValidationError
 from ninja.responses import NinjaJSONEncoder
 from ninja.security import HttpBearer, django_auth
@@ -19,6 +19,7 @@ from ninja.security import HttpBearer, django_auth
 from accounts.models import ApiToken
 from profiles.models import InstagramProfile, Job, Photo
 from profiles.selectors import ProfileStatus, profile_states
+from search.by_image import ImageSearchError, image_upload_read, photos_by_image
 from search.services import (
     MAX_QUERY_LENGTH,
     QUERY_TOO_LONG,
@@ -76,14 +77,18 @@ class PhotoOut(Schema):
 
 
 class MatchOut(Schema):
-    field: str = Field(description="Where the words were found: caption, alt text, description, place, hashtags")
+    field: str = Field(
+        description="Where the words were found: caption, alt text, description, text in the photo, place, hashtags"
+    )
     excerpt: str = Field(description="A short piece of that field around the first word found")
 
 
 class HitOut(PhotoOut):
     score: float
     matched: list[MatchOut] = Field(description="Where the query's words were found, with an excerpt")
-    signals: list[str] = Field(description="Which signals found it: exact, image, text, fulltext")
+    signals: list[str] = Field(
+        description="Which signals found it: exact, image, text, fulltext; by a photo: same (a copy of it), alike"
+    )
     exact: list[str] = Field(description="The hashtags, mentions or place asked for by name")
 
 
@@ -180,6 +185,19 @@ def search(
     try:
         result = photos_search(user=user, query=q, filters=filters, page=page)
     except SearchError as error:
+        return Status(400, {"detail": str(error)})
+    return search_out(result, absolute_url=request.build_absolute_uri)
+
+
+@api.post("/search/by-image", response={200: SearchOut, 400: Error}, tags=["search"])
+def search_by_image(request, image: UploadedFile | None = File(None, description="A JPEG, PNG or WebP photo")):
+    """Posts of the profiles you track whose photo is this one (however it was copied), then photos that look like it.
+
+    The photo is sent as multipart form data (field `image`); it is compared, then forgotten: never stored.
+    """
+    try:
+        result = photos_by_image(user=request.auth, image=image_upload_read(image))
+    except ImageSearchError as error:
         return Status(400, {"detail": str(error)})
     return search_out(result, absolute_url=request.build_absolute_uri)
 

@@ -1,12 +1,13 @@
 from django.http import FileResponse, Http404
 from django.shortcuts import render
 from django.views.decorators.cache import cache_control
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from profiles.images import ImageRefused
 from profiles.models import Photo
-from search.forms import SearchForm
+from search.by_image import ImageSearchError, image_upload_read, photos_by_image
+from search.forms import ImageSearchForm, SearchForm
 from search.services import SearchError, photos_browse, photos_scope, photos_search, photos_similar
 from search.thumbnails import ensure_thumbnail
 
@@ -37,7 +38,12 @@ def search(request):
     elif form.is_valid() and form.cleaned_data["profile"]:
         # No words yet, a profile chosen: its photos, newest first, to narrow down from.
         result = photos_browse(user=request.user, filters=form.filters(), page=form.cleaned_data["page"] or 1)
-    context = {"form": form, "result": result, "tracks_any": form.fields["profile"].queryset.exists()}
+    context = {
+        "form": form,
+        "image_form": ImageSearchForm(),
+        "result": result,
+        "tracks_any": form.fields["profile"].queryset.exists(),
+    }
     if result and result.has_next:
         following = request.GET.copy()
         following["page"] = result.page + 1
@@ -47,6 +53,20 @@ def search(request):
     if request.htmx:
         return render(request, "search/_results.html", context)
     return render(request, "search/search.html", context)
+
+
+@require_POST
+def search_by_image(request):
+    """The search page's photo form: copies of the photo first, then photos that look like it."""
+    form, image_form, result = SearchForm(user=request.user), ImageSearchForm(request.POST, request.FILES), None
+    if image_form.is_valid():
+        try:
+            result = photos_by_image(user=request.user, image=image_upload_read(image_form.cleaned_data["image"]))
+        except ImageSearchError as error:
+            image_form.add_error("image", str(error))
+    tracks_any = form.fields["profile"].queryset.exists()
+    context = {"form": form, "image_form": image_form, "result": result, "tracks_any": tracks_any}
+    return render(request, "search/search.html", context, status=400 if image_form.errors else 200)
 
 
 @require_GET

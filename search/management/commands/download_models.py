@@ -17,7 +17,11 @@ class Command(BaseCommand):
         failures = []
         for each in role or ROLE_NAMES:
             name = getattr(settings, role_setting(each))
-            self.stdout.write(f"{ROLE_NAMES[each]}: {name}")
+            self.stdout.write(f"{ROLE_NAMES[each]}: {name or '(off)'}")
+            if each == "reader" or not name:
+                if name:
+                    self.stdout.write("  ready: its models come with the rapidocr package")
+                continue
             try:
                 self.stdout.write(f"  ready in {fetch(name)}")
             except DownloadFailed as exc:
