@@ -121,7 +121,8 @@ def photos_index(*, photo_ids: list[int]) -> IndexResult:
         batch = [p for p in needs_reading if p.pk in decoded]
         if batch:
             for photo, text in zip(batch, reader.read([decoded[p.pk] for p in batch]), strict=True):
-                photo.text_embedding_model = "" if text != photo.ocr_text else photo.text_embedding_model
+                if text != photo.ocr_text:
+                    photo.text_embedding_model = ""  # its text changed: embed it again below
                 photo.ocr_text, photo.ocr_model = text, reader.name
 
     with _stage(result, "text_embedding"):
