@@ -70,6 +70,7 @@ class PhotoOut(Schema):
     slide: int | None = Field(description="The photo's number in a carousel")
     description: str
     alt_text: str
+    text_in_photo: str = Field(description="The words read in the photo (OCR)")
     caption: str
     location: str
     thumbnail_url: str
@@ -123,6 +124,7 @@ def _photo(photo: Photo, absolute_url: Callable[[str], str]) -> dict:
         "slide": photo.slide,
         "description": photo.description,
         "alt_text": photo.alt_text,
+        "text_in_photo": photo.ocr_text,
         "caption": post.caption,
         "location": post.location_name,
         "thumbnail_url": absolute_url(reverse("photo_thumbnail", args=[photo.pk])),

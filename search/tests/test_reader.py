@@ -74,6 +74,18 @@ def test_a_search_for_words_in_a_photo_finds_it_and_says_where_they_were(reader)
     assert "FROMAGERIE" in result.hits[0].matched[0].excerpt.upper()
 
 
+@pytest.mark.django_db
+def test_the_api_and_the_photo_page_show_the_text_in_the_photo(reader, client):
+    user, signs = tracked_profile()
+    photo = photo_of(make_post(profile=signs, shortcode="Sign"), with_words(scene(9), "PHARMACY"))
+    photos_index(photo_ids=[photo.pk])
+    client.force_login(user)
+    found = client.get("/api/search", {"q": "pharmacy"}).json()["results"][0]
+    assert "PHARMACY" in found["text_in_photo"].upper()
+    page = client.get(f"/photos/{photo.pk}/").content.decode()
+    assert "Text in the photo:" in page and "PHARMACY" in page.upper()
+
+
 def test_reindex_of_the_reader_reads_every_photo_again(reader, transactional_db, celery_worker, capsys):
     photo = photo_of(make_post(), with_words(scene(8), "MUSEUM"))
     photos_index(photo_ids=[photo.pk])
