@@ -13,10 +13,10 @@ still found; the vectors only add the look-alikes after them.
 
 import io
 
+import numpy as np
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import IntegerField, QuerySet
-from django.db.models.expressions import RawSQL
+from django.db.models import QuerySet
 from pgvector.django import CosineDistance
 from PIL import Image
 
@@ -86,21 +86,21 @@ def photos_same_image(*, scope: QuerySet[Photo], image, limit: int) -> list[tupl
         # Through the GIN index, always: PostgreSQL cannot tell how few rows share a band with the
         # query, and would rather compare every row's bands with every probe (seconds at 20,000 photos).
         cursor.execute("SELECT set_config('enable_seqscan', 'off', true)")
-        cursor.execute("SELECT id FROM profiles_photo WHERE image_hash_bands && %s::integer[]", [keys])
-        candidates = [pk for (pk,) in cursor.fetchall()]
-    distance = RawSQL(
-        "(SELECT min(bit_count((stored # wanted)::bit(64))) FROM unnest(profiles_photo.image_hashes) AS stored,"
-        " unnest(%s::bigint[]) AS wanted)",
-        [hashes],
-        output_field=IntegerField(),
-    )
-    found = (
-        scope.filter(pk__in=candidates)
-        .annotate(distance=distance)
-        .filter(distance__lte=SAME_PHOTO_DISTANCE)
-        .order_by("distance", "pk")
-    )
-    return list(found.values_list("pk", "distance")[:limit])
+        cursor.execute("SELECT id, image_hashes FROM profiles_photo WHERE image_hash_bands && %s::integer[]", [keys])
+        candidates = cursor.fetchall()
+    if not candidates:
+        return []
+    # A few thousand candidates at 100,000 photos: their distances take a millisecond here, where
+    # PostgreSQL's bit_count over each row's hashes took forty.
+    owners = np.repeat(np.arange(len(candidates)), [len(stored) for _, stored in candidates])
+    stored = np.array([value for _, values in candidates for value in values], dtype=np.int64).view(np.uint64)
+    wanted = np.array(hashes, dtype=np.int64).view(np.uint64)
+    pairs = np.bitwise_count(stored[:, None] ^ wanted[None, :]).min(axis=1)
+    nearest = np.full(len(candidates), 64, dtype=np.uint8)
+    np.minimum.at(nearest, owners, pairs)
+    close = {candidates[i][0]: int(nearest[i]) for i in np.flatnonzero(nearest <= SAME_PHOTO_DISTANCE)}
+    allowed = scope.filter(pk__in=list(close)).values_list("pk", flat=True)  # the user's profiles only
+    return sorted(((pk, close[pk]) for pk in allowed), key=lambda found: (found[1], found[0]))[:limit]
 
 
 def photos_looking_alike(*, scope: QuerySet[Photo], image, limit: int) -> dict[int, float]:

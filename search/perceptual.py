@@ -6,7 +6,7 @@ size and compression change few bits. A stored photo keeps several: of the pictu
 without its uniform borders (a screenshot's frame, a letterbox), each also mirrored, each also
 centre-cropped; a query is hashed as given and trimmed, whole and centre-cropped, so a mirrored,
 cropped or framed copy is near at least one stored hash. Two hashes are compared by Hamming
-distance (`bit_count((a # b)::bit(64))` in SQL); a photo's distance is its nearest pair's.
+distance (the bits that differ); a photo's distance is its nearest pair's.
 
 For an index lookup, each hash is cut into BANDS bands of 16 bits: two hashes within
 BANDS * (PROBE_FLIPS + 1) - 1 bits of each other agree on some band up to PROBE_FLIPS bits, so a
