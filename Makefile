@@ -9,7 +9,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # localhost. Production runs with DEBUG off (docker-compose.yml).
 WEB_PORT ?= 8000
 
-.PHONY: run test lint format migrate admin stop-embedded
+.PHONY: run test lint format migrate admin stop-embedded bench-deps
 
 run: $(VENV)/.installed
 	DEBUG=$${DEBUG:-1} $(PY) manage.py migrate --noinput
@@ -48,6 +48,11 @@ $(VENV)/.installed: requirements.txt | $(VENV)/bin/python
 $(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(VENV)/bin/python
 	$(VENV)/bin/pip install --quiet -r requirements-dev.txt
 	touch $(VENV)/.installed $@
+
+# The OCR benchmarks paint words in TrueType fonts, and bench/ocr_engines.py measures Tesseract beside RapidOCR.
+bench-deps: $(VENV)/.installed
+	$(SUDO) apt-get update -qq
+	$(SUDO) apt-get install -y -qq tesseract-ocr tesseract-ocr-eng tesseract-ocr-fra fonts-dejavu-core fonts-liberation
 
 # The browser tests drive Debian's Chromium; Playwright's own browser download is never used.
 $(CHROMIUM):

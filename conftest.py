@@ -130,6 +130,8 @@ def tiny_models(settings, tiny_model_dir, monkeypatch):
     settings.IMAGE_TEXT_MODEL = str(tiny_model_dir / "clip")
     settings.DESCRIPTION_MODEL = str(tiny_model_dir / "blip")
     settings.TEXT_MODEL = str(tiny_model_dir / "text")
+    # The reader is real and small, but reading every test photo costs time: tests that read turn it on.
+    settings.OCR_ENGINE = ""
     settings.ML_DTYPE = "fp32"
     yield tiny_model_dir
     registry.forget()

@@ -281,6 +281,8 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 IMAGE_TEXT_MODEL = env_str("IMAGE_TEXT_MODEL", "google/siglip2-base-patch32-256")
 DESCRIPTION_MODEL = env_str("DESCRIPTION_MODEL", "Salesforce/blip-image-captioning-base")
 TEXT_MODEL = env_str("TEXT_MODEL", "intfloat/multilingual-e5-small")
+# The reader (OCR): the words in each photo. RapidOCR runs the ONNX models its wheel ships; empty: off.
+OCR_ENGINE = env_choice("OCR_ENGINE", "rapidocr", ("rapidocr", ""))
 # The vector columns are made with these sizes: they must match the models' output sizes.
 IMAGE_TEXT_DIMENSIONS = env_int("IMAGE_TEXT_DIMENSIONS", 768, minimum=1, maximum=4000)
 TEXT_DIMENSIONS = env_int("TEXT_DIMENSIONS", 384, minimum=1, maximum=4000)
@@ -296,6 +298,8 @@ ML_DTYPE = env_choice("ML_DTYPE", "auto", ("auto", "fp32", "bf16"))
 INDEX_BATCH_SIZE = env_int("INDEX_BATCH_SIZE", 8, minimum=1, maximum=256)
 ML_THREADS = env_int("ML_THREADS", 0, minimum=0)  # 0: the CPUs this process may use
 DESCRIPTION_MAX_TOKENS = env_int("DESCRIPTION_MAX_TOKENS", 30, minimum=5, maximum=200)
+# Search by a photo: the largest upload accepted, in bytes (it is read in memory, never stored).
+SEARCH_IMAGE_MAX_BYTES = env_int("SEARCH_IMAGE_MAX_BYTES", 20 * 1024 * 1024, minimum=1024)
 
 # --- Instagram (profiles/instagram.py reads these) --------------------------------------------
 

@@ -187,6 +187,12 @@ class Photo(models.Model):
     image_embedding_model = models.CharField(max_length=200, blank=True)
     text_embedding = HalfVectorField(dimensions=settings.TEXT_DIMENSIONS, null=True, blank=True)
     text_embedding_model = models.CharField(max_length=200, blank=True)
+    ocr_text = models.TextField(blank=True, help_text="The words written in the photo, read by the reader (OCR).")
+    ocr_model = models.CharField(max_length=200, blank=True)
+    # Perceptual hashes (search/perceptual.py) as signed 64-bit integers, and their bands for the GIN
+    # index that finds a photo again from a copy of it (search by a photo).
+    image_hashes = ArrayField(models.BigIntegerField(), default=list, blank=True)
+    image_hash_bands = ArrayField(models.IntegerField(), default=list, blank=True)
     indexed_at = models.DateTimeField(null=True, blank=True)
     index_error = models.TextField(blank=True)
     # Written by the database (triggers in migration 0002) from this photo's text and its post's.
@@ -199,6 +205,7 @@ class Photo(models.Model):
             _cosine_hnsw("image_embedding"),
             _cosine_hnsw("text_embedding"),
             GinIndex(fields=["search_vector"], name="photo_search_vector_gin"),
+            GinIndex(fields=["image_hash_bands"], name="photo_image_hash_bands_gin"),
         ]
 
     def __str__(self):

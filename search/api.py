@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 
 from django.db.models import Q
 from django.urls import reverse
-from ninja import Field, NinjaAPI, Query, Schema, Status
+from ninja import Field, File, NinjaAPI, Query, Schema, Status, UploadedFile
 from ninja.errors import ValidationError
 from ninja.responses import NinjaJSONEncoder
 from ninja.security import HttpBearer, django_auth
@@ -21,6 +21,7 @@ from accounts.models import ApiToken
 from photosearch.throttle import Throttled
 from profiles.models import InstagramProfile, Job, Photo
 from profiles.selectors import ProfileStatus, profile_states
+from search.by_image import ImageSearchError, image_upload_read, photos_by_image
 from search.services import (
     MAX_QUERY_LENGTH,
     QUERY_EMPTY,
@@ -105,6 +106,7 @@ class PhotoOut(Schema):
     slide: int | None = Field(description="The photo's number in a carousel")
     description: str
     alt_text: str
+    text_in_photo: str = Field(description="The words read in the photo (OCR)")
     caption: str
     location: str
     thumbnail_url: str
@@ -112,14 +114,18 @@ class PhotoOut(Schema):
 
 
 class MatchOut(Schema):
-    field: str = Field(description="Where the words were found: caption, alt text, description, place, hashtags")
+    field: str = Field(
+        description="Where the words were found: caption, alt text, description, text in the photo, place, hashtags"
+    )
     excerpt: str = Field(description="A short piece of that field around the first word found")
 
 
 class HitOut(PhotoOut):
     score: float
     matched: list[MatchOut] = Field(description="Where the query's words were found, with an excerpt")
-    signals: list[str] = Field(description="Which signals found it: exact, image, text, fulltext")
+    signals: list[str] = Field(
+        description="Which signals found it: exact, image, text, fulltext; by a photo: same (a copy of it), alike"
+    )
     exact: list[str] = Field(description="The hashtags, mentions or place asked for by name")
 
 
@@ -154,6 +160,7 @@ def _photo(photo: Photo, absolute_url: Callable[[str], str]) -> dict:
         "slide": photo.slide,
         "description": photo.description,
         "alt_text": photo.alt_text,
+        "text_in_photo": photo.ocr_text,
         "caption": post.caption,
         "location": post.location_name,
         "thumbnail_url": absolute_url(reverse("photo_thumbnail", args=[photo.pk])),
@@ -217,6 +224,19 @@ def search(
     try:
         result = photos_search(user=user, query=q, filters=filters, page=page)
     except SearchError as error:
+        return Status(400, {"detail": str(error)})
+    return search_out(result, absolute_url=request.build_absolute_uri)
+
+
+@api.post("/search/by-image", response={200: SearchOut, 429: Error, **REFUSALS}, tags=["search"])
+def search_by_image(request, image: UploadedFile | None = File(None, description="A JPEG, PNG or WebP photo")):
+    """Posts of the profiles you track whose photo is this one (however it was copied), then photos that look like it.
+
+    The photo is sent as multipart form data (field `image`); it is compared, then forgotten: never stored.
+    """
+    try:
+        result = photos_by_image(user=request.auth, image=image_upload_read(image))
+    except ImageSearchError as error:
         return Status(400, {"detail": str(error)})
     return search_out(result, absolute_url=request.build_absolute_uri)
 

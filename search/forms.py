@@ -43,3 +43,13 @@ class SearchForm(forms.Form):
             kinds=tuple(data["kind"]),
             sort=data["sort"] or "relevance",
         )
+
+
+class ImageSearchForm(forms.Form):
+    """A photo to search with: checked and read by search.by_image, never stored."""
+
+    image = forms.FileField(
+        label="Or find a photo you have",
+        error_messages={"required": "Choose a photo to search with.", "empty": "This file is empty."},
+        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+    )

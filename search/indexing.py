@@ -1,4 +1,4 @@
-"""Understand photos: describe them, embed their image and their text, and store it all.
+"""Understand photos: describe them, read the words in them, hash them, embed their image and text, and store it all.
 
 `photos_index` takes one batch of photo ids (an ml task's worth): it decodes each image once,
 runs each model once on the whole batch, and writes every result in one transaction. A photo
@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from profiles.images import ImageRefused
 from profiles.models import InstagramProfile, Job, JobPhoto, Photo
+from search import perceptual
 from search.imaging import load_for_models
 from search.ml.errors import ModelUnavailable
 from search.thumbnails import ensure_thumbnail
@@ -33,7 +34,7 @@ class IndexResult:
     indexed: list[int] = field(default_factory=list)
     failed: dict[int, str] = field(default_factory=dict)
     skipped: list[int] = field(default_factory=list)
-    # Seconds spent in each stage: decode, image_embedding, description, text_embedding, database.
+    # Seconds spent in each stage: decode, hashing, image_embedding, description, reading, text_embedding, database.
     stages: dict[str, float] = field(default_factory=lambda: defaultdict(float))
 
 
@@ -42,12 +43,14 @@ def current_models() -> dict[str, str]:
         "image_embedding_model": settings.IMAGE_TEXT_MODEL,
         "description_model": settings.DESCRIPTION_MODEL,
         "text_embedding_model": settings.TEXT_MODEL,
+        "ocr_model": settings.OCR_ENGINE,
     }
 
 
 def photos_up_to_date() -> Q:
-    """Photos whose every output comes from the configured models (of the roles turned on), or that failed for good."""
-    return Q(**{field: name for field, name in current_models().items() if name}) | ~Q(index_error="")
+    """Photos hashed, with every output from the configured models (of the roles on), or that failed for good."""
+    done = {field: name for field, name in current_models().items() if name}
+    return Q(**done, image_hashes__len__gt=0) | ~Q(index_error="")
 
 
 def photos_index(*, photo_ids: list[int]) -> IndexResult:
@@ -71,10 +74,12 @@ def photos_index(*, photo_ids: list[int]) -> IndexResult:
     needs_description = [
         p for p in pending if models["description_model"] and p.description_model != models["description_model"]
     ]
+    needs_reading = [p for p in pending if models["ocr_model"] and p.ocr_model != models["ocr_model"]]
+    needs_hashes = [p for p in pending if not p.image_hashes]
 
     started = time.perf_counter()
     decoded = {}
-    for photo in {p.pk: p for p in needs_image + needs_description}.values():
+    for photo in {p.pk: p for p in needs_image + needs_description + needs_reading + needs_hashes}.values():
         try:
             with photo.image.open("rb") as file:
                 decoded[photo.pk] = load_for_models(file)
@@ -90,7 +95,14 @@ def photos_index(*, photo_ids: list[int]) -> IndexResult:
     # Load every model before writing anything: a missing one fails the job, not half the photos.
     image_text = registry.get("image_text") if needs_image else None
     describer = registry.get("describer") if needs_description else None
+    reader = registry.get("reader") if needs_reading else None
     text_embedder = registry.get("text")
+
+    with _stage(result, "hashing"):
+        for photo in needs_hashes:
+            if photo.pk in decoded:
+                photo.image_hashes = perceptual.stored_hashes(decoded[photo.pk])
+                photo.image_hash_bands = perceptual.hash_bands(photo.image_hashes)
 
     with _stage(result, "image_embedding"):
         batch = [p for p in needs_image if p.pk in decoded]
@@ -104,6 +116,14 @@ def photos_index(*, photo_ids: list[int]) -> IndexResult:
             for photo, text in zip(batch, describer.describe([decoded[p.pk] for p in batch]), strict=True):
                 photo.description, photo.description_model = text, describer.name
                 photo.text_embedding_model = ""  # its text changed: embed it again below
+
+    with _stage(result, "reading"):
+        batch = [p for p in needs_reading if p.pk in decoded]
+        if batch:
+            for photo, text in zip(batch, reader.read([decoded[p.pk] for p in batch]), strict=True):
+                if text != photo.ocr_text:
+                    photo.text_embedding_model = ""  # its text changed: embed it again below
+                photo.ocr_text, photo.ocr_model = text, reader.name
 
     with _stage(result, "text_embedding"):
         batch = [p for p in pending if p.text_embedding_model != models["text_embedding_model"]]
@@ -132,6 +152,7 @@ def _save(indexed: list[Photo], result: IndexResult) -> None:
             indexed,
             [
                 "image_embedding", "image_embedding_model", "description", "description_model",
+                "ocr_text", "ocr_model", "image_hashes", "image_hash_bands",
                 "text_embedding", "text_embedding_model", "indexed_at", "index_error",
             ],
         )  # fmt: skip
@@ -163,11 +184,12 @@ def _tag_words(tag: str) -> str:
 
 
 def photo_text(photo: Photo) -> str:
-    """The text of a photo that the text embedder reads: what it shows, then what its post says."""
+    """The text of a photo that the text embedder reads: what it shows, the words in it, then what its post says."""
     post = photo.post
     parts = [
         photo.description,
         photo.alt_text,
+        photo.ocr_text,
         _HASHTAG.sub(lambda match: _tag_words(match.group(1)), post.caption),
         # Tags Instagram lists but the caption does not show (in a first comment, say).
         " ".join(_tag_words(tag) for tag in post.hashtags if f"#{tag}" not in post.caption),
@@ -352,6 +374,8 @@ ROLE_FIELDS = {
     # A new description changes the photo's text, so its text vector is redone too.
     "describer": ["description_model", "text_embedding_model"],
     "text": ["text_embedding_model"],
+    # The words read are part of the photo's text too.
+    "reader": ["ocr_model", "text_embedding_model"],
 }
 
 

@@ -14,7 +14,7 @@ CONTEXT = 40
 
 @dataclass(frozen=True)
 class Match:
-    field: str  # where the words were found: "caption", "alt text", "description", "place", "hashtags"
+    field: str  # where the words were found: "caption", "alt text", "description", "text in the photo", ...
     excerpt: str  # a short piece of that field around the first word found
 
 
@@ -32,6 +32,7 @@ def photo_matches(photo: Photo, terms: list[str]) -> list[Match]:
         ("caption", post.caption),
         ("alt text", photo.alt_text),
         ("description", photo.description),
+        ("text in the photo", photo.ocr_text),
         ("place", post.location_name),
         ("hashtags", " ".join(f"#{tag}" for tag in post.hashtags)),
     ]

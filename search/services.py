@@ -70,6 +70,7 @@ class SearchResult:
     total: int = 0  # posts above the relevance floor
     page: int = 1
     missing_models: list[str] = field(default_factory=list)  # why some signals were left out
+    by_image: bool = False  # a search by a photo (search.by_image), not by words
 
     @property
     def has_next(self) -> bool:

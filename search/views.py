@@ -1,12 +1,13 @@
 from django.http import FileResponse, Http404
 from django.shortcuts import render
 from django.views.decorators.cache import cache_control
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from profiles.images import ImageRefused
 from profiles.models import Photo
-from search.forms import SearchForm
+from search.by_image import ImageSearchError, image_upload_read, photos_by_image
+from search.forms import ImageSearchForm, SearchForm
 from search.ml.availability import models_missing
 from search.services import SearchError, photos_browse, photos_scope, photos_search, photos_similar, search_count
 from search.thumbnails import ensure_thumbnail
@@ -41,6 +42,7 @@ def search(request):
         result = photos_browse(user=request.user, filters=form.filters(), page=form.cleaned_data["page"] or 1)
     context = {
         "form": form,
+        "image_form": ImageSearchForm(),
         "result": result,
         "tracks_any": form.fields["profile"].queryset.exists(),
         "models_missing": models_missing(),
@@ -54,6 +56,20 @@ def search(request):
     if request.htmx:
         return render(request, "search/_results.html", context)
     return render(request, "search/search.html", context)
+
+
+@require_POST
+def search_by_image(request):
+    """The search page's photo form: copies of the photo first, then photos that look like it."""
+    form, image_form, result = SearchForm(user=request.user), ImageSearchForm(request.POST, request.FILES), None
+    if image_form.is_valid():
+        try:
+            result = photos_by_image(user=request.user, image=image_upload_read(image_form.cleaned_data["image"]))
+        except ImageSearchError as error:
+            image_form.add_error("image", str(error))
+    tracks_any = form.fields["profile"].queryset.exists()
+    context = {"form": form, "image_form": image_form, "result": result, "tracks_any": tracks_any}
+    return render(request, "search/search.html", context, status=400 if image_form.errors else 200)
 
 
 @require_GET

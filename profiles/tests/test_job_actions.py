@@ -79,7 +79,8 @@ def test_retrying_an_index_job_queues_the_photos_not_indexed_yet(
     post = make_post(profile)
     unread, indexed = make_photo(post, 1, index_error="image file unreadable"), make_photo(post, 2)
     indexed.image_embedding_model, indexed.description_model = settings.IMAGE_TEXT_MODEL, settings.DESCRIPTION_MODEL
-    indexed.text_embedding_model = settings.TEXT_MODEL
+    indexed.text_embedding_model, indexed.ocr_model = settings.TEXT_MODEL, settings.OCR_ENGINE
+    indexed.image_hashes = [0x1234]  # hashed for search by a photo
     indexed.save()
     with django_capture_on_commit_callbacks(execute=True):
         new = jobs.job_retry(job=failed(Job.Kind.INDEX, profile, progress_total=2))

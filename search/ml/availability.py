@@ -16,6 +16,9 @@ from huggingface_hub.errors import LocalEntryNotFoundError
 
 from search.ml.errors import ROLE_NAMES, role_setting
 
+# The roles whose models come from the Hugging Face hub; the reader's (OCR) come with its package.
+HUB_ROLES = ("image_text", "describer", "text")
+
 # Weights for other frameworks that transformers does not read: gigabytes for nothing.
 SKIPPED_FILES = [
     "*.onnx",
@@ -44,8 +47,8 @@ class ConfiguredModel:
 
 
 def configured_models(roles=None) -> list[ConfiguredModel]:
-    """The model of each role turned on (an empty setting turns a role off)."""
-    models = [ConfiguredModel(role, getattr(settings, role_setting(role))) for role in roles or ROLE_NAMES]
+    """The hub model of each role turned on (an empty setting turns a role off)."""
+    models = [ConfiguredModel(role, getattr(settings, role_setting(role))) for role in roles or HUB_ROLES]
     return [model for model in models if model.name]
 
 

@@ -1,6 +1,6 @@
 """The one place that loads models: on first use, once per process, behind a lock.
 
-A role's model is the one its setting names (IMAGE_TEXT_MODEL, DESCRIPTION_MODEL, TEXT_MODEL);
+A role's model is the one its setting names (IMAGE_TEXT_MODEL, DESCRIPTION_MODEL, TEXT_MODEL, OCR_ENGINE);
 the cache is keyed by role and name, so a changed setting (tests, reindex) loads the new model.
 Workers never download: a model that is not on disk raises ModelUnavailable at once, naming
 the command that fetches it, rather than pulling gigabytes inside a time-limited task.
@@ -23,7 +23,7 @@ _loaded: dict[tuple[str, str], object] = {}
 
 
 def get(role: str, *, text_only: bool = False):
-    """The loaded model of a role: "image_text", "describer" or "text"."""
+    """The loaded model of a role: "image_text", "describer", "text" or "reader"."""
     name = getattr(settings, role_setting(role))
     key = (f"{role}:text" if text_only else role, name)
     if key not in _loaded:
@@ -49,6 +49,10 @@ def _load(role: str, name: str, *, text_only: bool):
             model = ImageTextEmbedder.load(name, device=device, dtype=dtype, text_only=text_only)
         elif role == "describer":
             model = Describer.load(name, device=device, dtype=dtype, max_new_tokens=settings.DESCRIPTION_MAX_TOKENS)
+        elif role == "reader":
+            from search.ml.reader import Reader  # onnxruntime and OpenCV: only where photos are read
+
+            model = Reader.load(name, threads=settings.ML_THREADS or runtime.cpu_share())
         elif role == "text":
             model = TextEmbedder.load(
                 name,

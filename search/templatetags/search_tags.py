@@ -31,6 +31,8 @@ REASONS = {
     "image": "Looks like what you describe",
     "text": "Described much as you put it",
     "fulltext": "Words in common",
+    "same": "The same photo",
+    "alike": "Looks like your photo",
 }
 
 

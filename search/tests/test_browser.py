@@ -1,8 +1,11 @@
-"""The search page in a real Chromium: as you type, without JavaScript, and the lightbox."""
+"""The search page in a real Chromium: as you type, without JavaScript, the lightbox, and a photo dropped or pasted."""
+
+import base64
 
 import pytest
 
 from conftest import PASSWORD, log_in
+from profiles.tests.factories import jpeg_bytes
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -42,3 +45,25 @@ def test_it_works_with_javascript_off(browser, live_server, ana):
     assert page.locator(".hit .chip.exact").first.inner_text() == "Lisbon"
     assert "q=Lisbon" in page.url
     context.close()
+
+
+@pytest.mark.parametrize(
+    "gesture",
+    [
+        "form.dispatchEvent(new DragEvent('drop', {dataTransfer: chosen, bubbles: true, cancelable: true}))",
+        "document.dispatchEvent(new ClipboardEvent('paste', {clipboardData: chosen, bubbles: true, cancelable: true}))",
+    ],
+    ids=["dropped", "pasted"],
+)
+def test_a_photo_dropped_or_pasted_on_the_page_is_searched_with(signed_in_page, gesture):
+    page = signed_in_page
+    page.goto("/search/")
+    photo = base64.b64encode(jpeg_bytes()).decode()  # the very image of Ana's photos
+    page.evaluate(
+        "(data) => { const bytes = Uint8Array.from(atob(data), (c) => c.charCodeAt(0));"
+        " const chosen = new DataTransfer(); chosen.items.add(new File([bytes], 'photo.jpg', {type: 'image/jpeg'}));"
+        f" const form = document.getElementById('image-search'); {gesture}; }}",
+        photo,
+    )
+    page.wait_for_url("**/search/by-image/")
+    assert page.locator(".hit .chip").first.inner_text() == "The same photo"

@@ -19,14 +19,17 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, role, if_missing, **options):
+        from django.conf import settings
         from huggingface_hub import constants
 
         from search.ml.availability import configured_models, model_path
         from search.ml.download import DownloadFailed, fetch
 
         self.stdout.write(f"Models are kept in the Hugging Face cache, {constants.HF_HUB_CACHE}, or in local folders.")
+        if role and "reader" in role and settings.OCR_ENGINE:
+            self.stdout.write(f"{ROLE_NAMES['reader']} {settings.OCR_ENGINE}: ready, its models come with its package")
         failures, unreachable = [], False
-        for model in configured_models(role):
+        for model in configured_models([each for each in role if each != "reader"] if role else None):
             # A local folder is used as it is; without --if-missing, the hub is asked whether a cached model changed.
             if (if_missing or Path(model.name).is_dir()) and (path := model_path(model.name)):
                 self.stdout.write(f"{model}: ready in {path}")

@@ -1,4 +1,4 @@
-"""python manage.py search "QUERY" [--user USERNAME] [--profile P ...] [--limit N] [--json [--base-url URL]]"""
+"""python manage.py search ("QUERY" | --image PATH) [--user USERNAME] [--profile P ...] [--limit N] [--json]"""
 
 from urllib.parse import urlsplit
 
@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from profiles.models import InstagramProfile
 from search.api import search_json
+from search.by_image import ImageSearchError, image_upload_read, photos_by_image
 from search.services import PostHit, SearchError, SearchFilters, photos_search
 
 DEFAULT_LIMIT = 10
@@ -19,7 +20,12 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("query", help="What you remember of the photo, e.g. 'red boat at sunset'")
+        parser.add_argument("query", nargs="?", help="What you remember of the photo, e.g. 'red boat at sunset'")
+        parser.add_argument(
+            "--image",
+            metavar="PATH",
+            help="Search with this photo instead of words: its copies first, then photos that look like it.",
+        )
         parser.add_argument("--user", metavar="USERNAME", help="Search as this user: only the profiles they track.")
         parser.add_argument(
             "--profile",
@@ -42,7 +48,9 @@ class Command(BaseCommand):
             help="Where the site is served, for the photo URLs of --json (default http://127.0.0.1:8000).",
         )
 
-    def handle(self, *args, query, user, profile, limit, as_json, base_url, **options):
+    def handle(self, *args, query, image, user, profile, limit, as_json, base_url, **options):
+        if (query is None) == (image is None):
+            raise CommandError("Search with words (QUERY) or with a photo (--image PATH), one of them.")
         if as_json and limit is not None:
             raise CommandError("--limit is for the plain output; --json prints the API's first page as it is.")
         if limit is not None and limit < 1:
@@ -52,12 +60,23 @@ class Command(BaseCommand):
         searcher = _user(user) if user else None
         filters = SearchFilters(profile_ids=_profile_ids(profile, user=searcher))
         try:
-            if as_json:
+            if image is not None:
+                result = photos_by_image(
+                    user=searcher, image=_read_image(image), filters=filters, limit=limit or DEFAULT_LIMIT
+                )
+                for problem in result.missing_models:
+                    self.stderr.write(problem)
+                hits, total = result.hits, result.total
+                if as_json:
+                    self.stdout.write(search_json(result, absolute_url=lambda path: base_url.rstrip("/") + path))
+                    return
+            elif as_json:
                 result = photos_search(user=searcher, query=query, filters=filters)
                 self.stdout.write(search_json(result, absolute_url=lambda path: base_url.rstrip("/") + path))
                 return
-            hits, total = self.hits(searcher, query, filters, limit or DEFAULT_LIMIT)
-        except SearchError as error:
+            else:
+                hits, total = self.hits(searcher, query, filters, limit or DEFAULT_LIMIT)
+        except (SearchError, ImageSearchError) as error:
             raise CommandError(str(error)) from None
         for rank, hit in enumerate(hits, start=1):
             self.stdout.write(
@@ -77,6 +96,15 @@ class Command(BaseCommand):
             if len(hits) >= limit or not result.has_next:
                 return hits[:limit], result.total
             page += 1
+
+
+def _read_image(path: str):
+    """The photo at path, checked and decoded as an upload is."""
+    try:
+        with open(path, "rb") as file:
+            return image_upload_read(file)
+    except OSError as exc:
+        raise CommandError(f"Cannot read {path}: {exc.strerror or exc}.") from None
 
 
 def _user(username: str):
@@ -100,5 +128,8 @@ def _profile_ids(names: list[str], *, user) -> tuple[int, ...]:
 
 def _why(hit: PostHit) -> str:
     """Why the post matched, as the results page says it: `exact (#sunset), text, fulltext`."""
-    reasons = [f"exact ({', '.join(hit.exact)})" if signal == "exact" else signal for signal in hit.signals]
+    names = {"same": "same photo", "alike": "looks alike"}
+    reasons = [
+        f"exact ({', '.join(hit.exact)})" if signal == "exact" else names.get(signal, signal) for signal in hit.signals
+    ]
     return ", ".join(reasons) or "-"

@@ -1,0 +1,161 @@
+import io
+import struct
+import zlib
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import CommandError, call_command
+from PIL import Image, ImageOps
+
+from profiles.models import Photo, Tracking
+from profiles.tests.factories import make_post, make_profile
+from search.by_image import image_upload_read, photos_by_image
+from search.indexing import photos_index
+from search.tests.images import encoded, photo_of, scene
+
+pytestmark = pytest.mark.django_db
+
+
+def screenshot(image):
+    """The photo as a phone shows it: full width on a white screen, a clock above, saved smaller."""
+    phone = Image.new("RGB", (750, 1334), "white")
+    phone.paste(image.resize((750, 750)), (0, 280))
+    return phone.resize((375, 667))
+
+
+COPIES = {
+    "resized": lambda image: image.resize((240, 240)),
+    "cropped": lambda image: image.crop((40, 20, 600, 610)),
+    "recompressed": lambda image: Image.open(io.BytesIO(encoded(image, quality=20))),
+    "mirrored": ImageOps.mirror,
+    "grey": ImageOps.grayscale,
+    "screenshot": screenshot,
+}
+
+
+@pytest.fixture
+def library(settings):
+    """Ana tracks @gallery (8 indexed photos); @other's photo is stored and indexed but not hers."""
+    settings.IMAGE_TEXT_MODEL = settings.DESCRIPTION_MODEL = ""  # the perceptual path alone
+    ana = get_user_model().objects.create_user("ana")
+    gallery = make_profile("gallery")
+    Tracking.objects.create(user=ana, profile=gallery)
+    for seed in range(8):
+        photo_of(make_post(profile=gallery, shortcode=f"Post{seed}"), scene(seed))
+    photo_of(make_post(profile=make_profile("other"), shortcode="NotHers"), scene(100))
+    photos_index(photo_ids=list(Photo.objects.values_list("pk", flat=True)))
+    return ana
+
+
+def upload(image, format="PNG") -> io.BytesIO:
+    file = io.BytesIO(encoded(image.convert("RGB"), format))
+    file.name = f"query.{format.lower()}"
+    return file
+
+
+@pytest.mark.parametrize("copy", list(COPIES))
+def test_the_same_photo_comes_first_whatever_was_done_to_the_copy(library, copy):
+    result = photos_by_image(user=library, image=image_upload_read(upload(COPIES[copy](scene(3)))))
+    assert result.hits[0].post.shortcode == "Post3"
+    assert result.hits[0].signals == ["same"]
+
+
+def test_photos_that_look_alike_follow_the_copies_when_the_image_text_model_is_on(library, settings, tiny_models):
+    settings.IMAGE_TEXT_MODEL = str(tiny_models / "clip")
+    photos_index(photo_ids=list(Photo.objects.values_list("pk", flat=True)))
+    result = photos_by_image(user=library, image=image_upload_read(upload(scene(5))))
+    assert result.hits[0].post.shortcode == "Post5" and result.hits[0].signals == ["same"]
+    assert len(result.hits) == 8 and {hit.signals[0] for hit in result.hits[1:]} == {"alike"}
+
+
+def test_only_photos_of_tracked_profiles_are_compared(library):
+    result = photos_by_image(user=library, image=image_upload_read(upload(scene(100))))
+    assert "NotHers" not in [hit.post.shortcode for hit in result.hits]
+
+
+def test_the_api_finds_the_photo_and_stores_nothing(library, client, media_root):
+    client.force_login(library)
+    files_before = sorted(media_root.rglob("*"))
+    response = client.post("/api/search/by-image", {"image": upload(ImageOps.mirror(scene(2)), "JPEG")})
+    assert response.status_code == 200
+    assert response.json()["results"][0]["post"] == "Post2"
+    assert response.json()["results"][0]["signals"] == ["same"]
+    assert Photo.objects.count() == 9 and sorted(media_root.rglob("*")) == files_before
+
+
+def bomb_png(width=40_000, height=40_000) -> io.BytesIO:
+    """A PNG whose header claims 1.6 billion pixels: refused before any is decoded."""
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    file = io.BytesIO(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IEND", b""))
+    file.name = "bomb.png"
+    return file
+
+
+def named(data: bytes, name: str) -> io.BytesIO:
+    file = io.BytesIO(data)
+    file.name = name
+    return file
+
+
+@pytest.mark.parametrize(
+    ("file", "says"),
+    [
+        (lambda: named(b"%PDF-1.7 not a photo", "notes.pdf"), "not an image"),
+        (lambda: named(encoded(scene(1), "GIF"), "anim.gif"), "GIF images are not accepted"),
+        (lambda: bomb_png(), "decompression bomb"),
+        (lambda: named(encoded(scene(1), "PNG")[:3000], "cut.png"), "truncated or corrupt"),
+    ],
+    ids=["not-an-image", "gif", "bomb", "truncated"],
+)
+def test_the_api_refuses_a_bad_upload_with_a_sentence(library, client, file, says):
+    client.force_login(library)
+    response = client.post("/api/search/by-image", {"image": file()})
+    assert response.status_code == 400
+    assert says in response.json()["detail"]
+
+
+def test_the_api_refuses_a_photo_over_the_size_limit(library, client, settings):
+    settings.SEARCH_IMAGE_MAX_BYTES = 2048
+    client.force_login(library)
+    response = client.post("/api/search/by-image", {"image": upload(scene(1))})
+    assert response.status_code == 400 and "too big" in response.json()["detail"]
+
+
+def test_the_api_asks_for_a_photo_when_none_is_sent(library, client):
+    client.force_login(library)
+    response = client.post("/api/search/by-image", {})
+    assert response.status_code == 400 and response.json()["detail"] == "Choose a photo to search with."
+
+
+def test_the_search_page_takes_a_photo_in_a_plain_form(library, client):
+    client.force_login(library)
+    page = client.get("/search/").content.decode()
+    assert 'enctype="multipart/form-data"' in page and 'action="/search/by-image/"' in page
+    response = client.post("/search/by-image/", {"image": upload(COPIES["screenshot"](scene(6)))})
+    assert response.status_code == 200
+    assert response.context["result"].hits[0].post.shortcode == "Post6"
+    assert "The same photo" in response.content.decode()
+
+
+def test_the_search_page_says_why_it_refuses_a_file(library, client):
+    client.force_login(library)
+    response = client.post("/search/by-image/", {"image": named(b"plain text", "notes.txt")})
+    assert response.status_code == 400
+    assert "This file cannot be searched with: not an image." in response.content.decode()
+
+
+def test_the_search_command_searches_with_a_photo(library, tmp_path, capsys):
+    path = tmp_path / "copy.jpg"
+    path.write_bytes(encoded(ImageOps.grayscale(scene(4)), "JPEG"))
+    call_command("search", "--image", str(path), "--user", "ana")
+    first = capsys.readouterr().out.splitlines()[0]
+    assert "Post4" in first and "same photo" in first
+
+
+def test_the_search_command_wants_words_or_a_photo_not_both(library):
+    with pytest.raises(CommandError, match="one of them"):
+        call_command("search", "boat", "--image", "x.jpg")
