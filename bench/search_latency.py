@@ -86,12 +86,12 @@ def load(count: int, user, settings) -> None:
         with raw.cursor().copy(
             "COPY profiles_photo (post_id, position, image, sha256, perceptual_hash, alt_text, description, "
             "description_model, image_embedding, image_embedding_model, text_embedding, text_embedding_model, "
-            "index_error, width, height) FROM STDIN"
+            "index_error, width, height, ocr_text, ocr_model, image_hashes, image_hash_bands) FROM STDIN"
         ) as copy:
             for n in range(count):
                 copy.write_row((n + 1, 1, f"bench/{n}.jpg", f"{n:064d}", "", "", captions[(7 * n) % len(captions)],
                                 settings.DESCRIPTION_MODEL, vector_text(image[n]), settings.IMAGE_TEXT_MODEL,
-                                vector_text(text[n]), settings.TEXT_MODEL, "", 1080, 1080))  # fmt: skip
+                                vector_text(text[n]), settings.TEXT_MODEL, "", 1080, 1080, "", "", "{}", "{}"))  # fmt: skip
         cursor.execute("SET maintenance_work_mem = '2GB'")
         for column, index in [
             ("image_embedding", "photo_image_embedding_hnsw"),
