@@ -91,7 +91,8 @@ def load(count: int, user, settings) -> None:
             for n in range(count):
                 copy.write_row((n + 1, 1, f"bench/{n}.jpg", f"{n:064d}", "", "", captions[(7 * n) % len(captions)],
                                 settings.DESCRIPTION_MODEL, vector_text(image[n]), settings.IMAGE_TEXT_MODEL,
-                                vector_text(text[n]), settings.TEXT_MODEL, "", 1080, 1080, "", "", "{}", "{}"))  # fmt: skip
+                                vector_text(text[n]), settings.TEXT_MODEL, "", 1080, 1080,
+                                "", "", "{}", "{}"))  # fmt: skip
         cursor.execute("SET maintenance_work_mem = '2GB'")
         for column, index in [
             ("image_embedding", "photo_image_embedding_hnsw"),
