@@ -182,6 +182,8 @@ AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15, minimum=1))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# Its start-up banner would open every manage.py command; lockouts are still logged.
+AXES_VERBOSE = False
 AXES_LOCKOUT_CALLABLE = "accounts.lockout.login_locked_out"
 AXES_CLIENT_IP_CALLABLE = "photosearch.throttle.client_ip"
 # Everything else that costs: (how many, per how many seconds), counted in the cache (photosearch.throttle).

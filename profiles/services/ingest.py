@@ -1,5 +1,6 @@
 """A post and its images stored, the same way whatever brought them (a sync, a folder, a zip)."""
 
+import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -9,6 +10,8 @@ from django.db import transaction
 from profiles import instagram
 from profiles.images import ImageRefused, image_check
 from profiles.models import InstagramProfile, Photo, Post
+from search import perceptual
+from search.imaging import load_for_models
 
 
 class PostNotStored(Exception):
@@ -45,11 +48,15 @@ def post_ingest(*, profile: InstagramProfile, data: instagram.PostData, fetch: C
             post, created = _post_save(profile=profile, data=data)
             new_ids = []
             for position, image in checked.items():
+                # Hashed now, as indexing would: a copy of the photo finds it before any model has run.
+                hashes = perceptual.stored_hashes(load_for_models(io.BytesIO(image.data)))
                 photo = Photo(
                     post=post,
                     position=position,
                     sha256=image.sha256,
                     perceptual_hash=image.perceptual_hash,
+                    image_hashes=hashes,
+                    image_hash_bands=perceptual.hash_bands(hashes),
                     alt_text=data.images[position - 1].alt_text,
                 )
                 name = f"{position}.{image.extension}"

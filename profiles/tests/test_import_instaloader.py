@@ -229,3 +229,18 @@ def test_an_import_interrupted_before_it_queued_its_photos_has_them_queued_by_th
     queued = [pk for _, (_, ids) in ml_queue() for pk in ids]
     assert sorted(queued) == sorted(Photo.objects.values_list("pk", flat=True))  # each photo once
     assert stored <= set(queued)
+
+
+def test_an_imported_photo_is_found_by_a_copy_of_it_before_any_model_has_run(user, settings):
+    from search.by_image import image_upload_read, photos_by_image
+
+    settings.IMAGE_TEXT_MODEL = settings.DESCRIPTION_MODEL = settings.TEXT_MODEL = ""  # no model anywhere
+    run_import("--track", "ada")
+    original = Photo.objects.order_by("pk").first()
+    assert original.image_hashes and original.indexed_at is None  # hashed as it was stored, not indexed
+    copy = BytesIO()
+    with original.image.open("rb") as file:
+        Image.open(file).convert("L").resize((40, 30)).save(copy, "JPEG", quality=50)  # grey, small, recompressed
+    copy.seek(0)
+    result = photos_by_image(user=user, image=image_upload_read(copy))
+    assert result.hits[0].photo == original
