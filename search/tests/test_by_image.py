@@ -159,3 +159,11 @@ def test_the_search_command_searches_with_a_photo(library, tmp_path, capsys):
 def test_the_search_command_wants_words_or_a_photo_not_both(library):
     with pytest.raises(CommandError, match="one of them"):
         call_command("search", "boat", "--image", "x.jpg")
+
+
+def test_without_the_image_text_model_the_page_says_what_a_search_by_a_photo_goes_without(library, client, settings):
+    settings.IMAGE_TEXT_MODEL = "google/siglip2-base-patch32-256"  # configured, not on this machine
+    client.force_login(library)
+    page = client.post("/search/by-image/", {"image": upload(COPIES["grey"](scene(3)))}).content.decode()
+    assert "Copies of your photo are found; photos that only look like it need a model that is missing." in page
+    assert "This search used words only." not in page
