@@ -234,6 +234,7 @@ def search_by_image(request, image: UploadedFile | None = File(None, description
 
     The photo is sent as multipart form data (field `image`); it is compared, then forgotten: never stored.
     """
+    search_count(user=request.auth)  # counted with the searches by words: hashing and a model run too
     try:
         result = photos_by_image(user=request.auth, image=image_upload_read(image))
     except ImageSearchError as error:

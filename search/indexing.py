@@ -28,6 +28,9 @@ from search.thumbnails import ensure_thumbnail
 
 log = logging.getLogger(__name__)
 
+# What an index job that stopped on an error nobody expected says (its traceback is kept for staff).
+INDEX_FAILED = "Indexing failed unexpectedly; an admin can see why and retry."
+
 
 @dataclass
 class IndexResult:
@@ -236,6 +239,13 @@ def photos_index_queue(
     photo_ids = list(dict.fromkeys(photo_ids))  # each photo once, in order
     if not photo_ids:
         return None
+    job = _index_job_create(photo_ids=photo_ids, profile=profile, requested_by=requested_by, retry_of=retry_of)
+    index_job_send(job=job, photo_ids=photo_ids)
+    return job
+
+
+def _index_job_create(*, photo_ids: list[int], profile, requested_by=None, retry_of: Job | None = None) -> Job:
+    """An index job listing its photos, so that its batches count each photo once (job_record_batch)."""
     with transaction.atomic():
         job = Job.objects.create(
             kind=Job.Kind.INDEX,
@@ -245,7 +255,6 @@ def photos_index_queue(
             progress_total=len(photo_ids),
         )
         JobPhoto.objects.bulk_create([JobPhoto(job=job, photo_id=pk) for pk in photo_ids], ignore_conflicts=True)
-    index_job_send(job=job, photo_ids=photo_ids)
     return job
 
 
@@ -278,10 +287,7 @@ def photos_index_in_process(
     photo_ids = _photos_to_index(profile=profile)
     if not photo_ids:
         return None
-    job = Job.objects.create(
-        kind=Job.Kind.INDEX, profile=profile, requested_by=requested_by, progress_total=len(photo_ids)
-    )
-    JobPhoto.objects.bulk_create([JobPhoto(job=job, photo_id=pk) for pk in photo_ids], ignore_conflicts=True)
+    job = _index_job_create(photo_ids=photo_ids, profile=profile, requested_by=requested_by)
     job.claim()
     size = settings.INDEX_BATCH_SIZE
     for start in range(0, len(photo_ids), size):
@@ -295,7 +301,7 @@ def photos_index_in_process(
             job.cancel()
             raise
         except Exception:
-            job.fail("Indexing failed unexpectedly; an admin can see why and retry.", error=traceback.format_exc())
+            job.fail(INDEX_FAILED, error=traceback.format_exc())
             raise
         job_record_batch(job=job, photo_ids=batch)
         _saved_searches_notify(photo_ids=batch)

@@ -7,7 +7,7 @@ from celery import shared_task
 
 from alerts.tasks import notify_saved_searches
 from profiles.job_tasks import job_task
-from search.indexing import job_record_batch, photos_index, photos_index_stale
+from search.indexing import INDEX_FAILED, job_record_batch, photos_index, photos_index_stale
 from search.ml.availability import model_path
 from search.ml.errors import ModelUnavailable
 
@@ -18,7 +18,7 @@ log = logging.getLogger(__name__)
 # (delivered late, or twice) still indexes its photos: they need it all the same.
 @job_task(
     name="search.tasks.index_photos",
-    unexpected="Indexing failed unexpectedly; an admin can see why and retry.",
+    unexpected=INDEX_FAILED,
     exclusive=False,
 )
 def index_photos(self, job, photo_ids: list[int]) -> dict:

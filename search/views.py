@@ -62,6 +62,7 @@ def search(request):
 def search_by_image(request):
     """The search page's photo form: copies of the photo first, then photos that look like it."""
     form, image_form, result = SearchForm(user=request.user), ImageSearchForm(request.POST, request.FILES), None
+    search_count(user=request.user)  # counted with the searches by words
     if image_form.is_valid():
         try:
             result = photos_by_image(user=request.user, image=image_upload_read(image_form.cleaned_data["image"]))

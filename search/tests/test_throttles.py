@@ -28,3 +28,11 @@ def test_browsing_a_profile_without_words_is_not_counted(signed_in_client, setti
     settings.THROTTLE_RATES = settings.THROTTLE_RATES | {"search": (1, 60)}
     for _ in range(3):
         assert signed_in_client.get(reverse("search"), {"profile": "sailor"}).status_code == 200
+
+
+def test_searches_by_a_photo_count_with_the_searches_by_words(signed_in_client, client, ana, settings):
+    settings.THROTTLE_RATES = settings.THROTTLE_RATES | {"search": (1, 60)}
+    token = {"Authorization": f"Bearer {ApiToken.issue(user=ana, name='script')[1]}"}
+    assert signed_in_client.get(reverse("search"), {"q": "boat"}).status_code == 200
+    assert signed_in_client.post(reverse("search_by_image"), {}).status_code == 429
+    assert client.post("/api/search/by-image", {}, headers=token).status_code == 429
