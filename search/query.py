@@ -4,13 +4,16 @@ This is all the web process ever runs of the models: the text side of the image-
 the text embedder, loaded on the first query (never at import), then kept by the process.
 """
 
+import contextvars
 import hashlib
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
 from django.conf import settings
 from django.core.cache import cache
 
+from search import timing
 from search.ml.availability import model_path
 from search.ml.errors import ModelUnavailable
 
@@ -37,48 +40,99 @@ class QueryVectors:
     missing: list[ModelUnavailable] = field(default_factory=list)  # what search goes without, and why
 
 
+# One thread per process runs the query encoders: a search starts its encoding there and meanwhile
+# asks PostgreSQL for what needs no vector (word counts, full-text candidates). One, not more:
+# torch already spreads each encoding over the process's CPUs, and encodings side by side would
+# only fight over them.
+_encoder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="query-encoder")
+
+
+class PendingVectors:
+    """A query's vectors while the encoder thread makes them: each can be waited for on its own.
+
+    The text embedder (small, fast) runs before the image-text model's text tower, so that the text
+    vector's candidates are searched while the other is still being made.
+    """
+
+    def __init__(self, vectors: QueryVectors, encoding: dict[str, Future]):
+        self._vectors, self._encoding = vectors, encoding
+
+    def vector(self, role: str) -> np.ndarray | None:
+        """The query's vector for a role ("image_text" or "text"), once made; None without that model."""
+        if role in self._encoding:
+            with timing.stage("encode_wait"):  # what the encoders took beyond the work done meanwhile
+                self._encoding[role].result()
+        return getattr(self._vectors, role)
+
+    def result(self) -> QueryVectors:
+        for role in self._encoding:
+            self.vector(role)
+        return self._vectors
+
+
 def query_vectors(query: str) -> QueryVectors:
     """The query's vector for each configured model; a query asked recently costs no model at all.
 
     A model that is not on this machine (not downloaded yet) is left out and named in `missing`:
     search then goes on with the signals it has, full text at least.
     """
+    return query_vectors_started(query).result()
+
+
+def query_vectors_started(query: str) -> PendingVectors:
+    """query_vectors, encoding in the encoder thread: each vector is there once the caller needs it.
+
+    The cache is read here, for both models in one round trip: a query asked recently is done at once.
+    """
+    vectors, to_encode = _cached_vectors(query)
+    context = contextvars.copy_context()  # carries search.timing's listener into the thread
+    encoding = {
+        role: _encoder.submit(context.copy().run, _encode, query, vectors, role, model)
+        for role, model in sorted(to_encode, key=lambda pair: pair[0] != "text")  # the fast one first
+    }
+    return PendingVectors(vectors, encoding)
+
+
+def _roles() -> list[tuple[str, str]]:
+    return [(role, model) for role, model in [("image_text", settings.IMAGE_TEXT_MODEL), ("text", settings.TEXT_MODEL)]
+            if model]  # fmt: skip
+
+
+def _cache_key(role: str, model: str, query: str) -> str:
+    # Vectors from int8 encoders and full-precision ones differ a little: never served for each other.
+    key = f"{role}\0{model}\0{'int8' if settings.ML_QUERY_INT8 else 'full'}\0{query}"
+    return "query-vector:" + hashlib.sha256(key.encode()).hexdigest()
+
+
+def _cached_vectors(query: str) -> tuple[QueryVectors, list[tuple[str, str]]]:
+    """The vectors of this query in the cache, and the (role, model) pairs still to encode."""
     vectors = QueryVectors(image_text=None, text=None)
-    for role, model, embed in [
-        ("image_text", settings.IMAGE_TEXT_MODEL, _embed_with_image_text),
-        ("text", settings.TEXT_MODEL, _embed_with_text),
-    ]:
-        if not model:
-            continue
-        if model_path(model) is None:  # not downloaded: no need to import torch to learn it
+    to_encode = []
+    with timing.stage("query_cache"):
+        keys = {role: _cache_key(role, model, query) for role, model in _roles()}
+        stored = cache.get_many(list(keys.values())) if keys else {}
+    for role, model in _roles():
+        if (found := stored.get(keys[role])) is not None:
+            setattr(vectors, role, np.frombuffer(found, dtype=np.float32))
+        elif model_path(model) is None:  # not downloaded: no need to import torch to learn it
             vectors.missing.append(ModelUnavailable(role, model, reason="not downloaded yet"))
-            continue
-        try:
-            setattr(vectors, role, _cached(role, model, query, embed))
-        except ModelUnavailable as missing:
-            vectors.missing.append(missing)
-    return vectors
+        else:
+            to_encode.append((role, model))
+    return vectors, to_encode
 
 
-def _cached(role: str, model: str, query: str, embed) -> np.ndarray:
-    key = "query-vector:" + hashlib.sha256(f"{role}\0{model}\0{query}".encode()).hexdigest()
-    if (stored := cache.get(key)) is not None:
-        return np.frombuffer(stored, dtype=np.float32)
-    vector = np.asarray(embed(query), dtype=np.float32)
-    cache.set(key, vector.tobytes(), CACHE_SECONDS)
-    return vector
+def _encode(query: str, vectors: QueryVectors, role: str, model: str) -> None:
+    from search.ml import registry  # torch: imported on the first query, in this thread
 
-
-def _embed_with_image_text(query: str) -> np.ndarray:
-    from search.ml import registry
-
-    return registry.get("image_text", text_only=True).embed_texts([query])[0]
-
-
-def _embed_with_text(query: str) -> np.ndarray:
-    from search.ml import registry
-
-    return registry.get("text").embed_queries([query])[0]
+    try:
+        with timing.stage(f"encode_{role}"):
+            vector = registry.get(role, for_queries=True).embed_queries([query])[0]
+    except ModelUnavailable as missing:
+        vectors.missing.append(missing)
+        return
+    vector = np.asarray(vector, dtype=np.float32)
+    setattr(vectors, role, vector)
+    cache.set(_cache_key(role, model, query), vector.tobytes(), CACHE_SECONDS)
 
 
 def text_floor() -> float:
@@ -88,12 +142,12 @@ def text_floor() -> float:
     unrelated sentences, as queries against passages, the way searches compare them (tuned on
     Flickr8k's dev split: higher hides true matches worded differently; lower lets nonsense through).
     """
-    key = "text-floor:" + hashlib.sha256(settings.TEXT_MODEL.encode()).hexdigest()
+    key = "text-floor:" + hashlib.sha256(f"{settings.TEXT_MODEL}\0{settings.ML_QUERY_INT8}".encode()).hexdigest()
     if (floor := cache.get(key)) is not None:
         return floor
     from search.ml import registry
 
-    model = registry.get("text")
+    model = registry.get("text", for_queries=True)  # the web process's: it loads no other
     queries, passages = model.embed_queries(UNRELATED), model.embed_passages(UNRELATED)
     similarities = queries @ passages.T
     unrelated = similarities[~np.eye(len(UNRELATED), dtype=bool)]
@@ -109,7 +163,7 @@ def image_calibration() -> tuple[float, float]:
         return calibration
     from search.ml import registry
 
-    calibration = registry.get("image_text", text_only=True).calibration()
+    calibration = registry.get("image_text", for_queries=True).calibration()
     cache.set(key, calibration, None)
     return calibration
 

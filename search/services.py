@@ -24,6 +24,7 @@ from pgvector.django import CosineDistance
 from photosearch.throttle import throttle
 from profiles.models import InstagramProfile, Photo, Post
 from search import query as query_module
+from search import timing
 from search.fulltext import fulltext_lexemes, fulltext_query, inverse_document_frequency, lexeme_counts, matched_share
 from search.matching import Match, photo_matches
 from search.ranking import Candidate, Weights, exact_terms, rank
@@ -37,6 +38,10 @@ EXACT_SCAN_BELOW = 5000
 # A word in more photos than both of these brings no full-text candidates of its own.
 COMMON_WORD_SHARE = 0.01
 COMMON_WORD_PHOTOS = 500
+
+
+# A result's photo shows none of these: reading them back would be most of the page's query.
+UNSHOWN_FIELDS = ("image_embedding", "text_embedding", "image_hashes", "image_hash_bands", "search_vector")
 
 
 class SearchError(ValueError):
@@ -130,23 +135,35 @@ def current_weights(vectors: query_module.QueryVectors | None = None) -> Weights
 def photos_search(*, user, query: str, filters: SearchFilters = SearchFilters(), page: int = 1) -> SearchResult:
     """One page of the posts best matching the query (user=None: every profile's); see the module's docstring."""
     query = clean_query(query)
-    scope = photos_scope(user=user, filters=filters)
-    vectors = query_module.query_vectors(query)
+    # The encoders start first, in their own thread; the scope and the full text need no vector.
+    vectors = query_module.query_vectors_started(query)
+    with timing.stage("scope"):
+        scope = photos_scope(user=user, filters=filters)
     lexemes = fulltext_lexemes(query)
     candidates = search_candidates(
         scope=scope, query=query, vectors=vectors, lexemes=lexemes, selective=filters != SearchFilters()
     )
-    weights = current_weights(vectors)
-    ranked = rank(candidates, weights)
-    best_per_post: dict[int, Candidate] = {}
-    for candidate in ranked:
-        best_per_post.setdefault(candidate.post_id, candidate)
-    chosen = list(best_per_post.values())
-    if filters.sort == "date":
-        chosen.sort(key=lambda c: (c.taken_at, c.photo_id), reverse=True)
+    vectors = vectors.result()  # made: search_candidates waited for them
+    with timing.stage("ranking"):
+        weights = current_weights(vectors)
+        ranked = rank(candidates, weights)
+        best_per_post: dict[int, Candidate] = {}
+        for candidate in ranked:
+            best_per_post.setdefault(candidate.post_id, candidate)
+        chosen = list(best_per_post.values())
+        if filters.sort == "date":
+            chosen.sort(key=lambda c: (c.taken_at, c.photo_id), reverse=True)
     page = max(1, page)
     chosen_page = chosen[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
-    photos = Photo.objects.select_related("post__profile").in_bulk([c.photo_id for c in chosen_page])
+    with timing.stage("page"):
+        return _result_page(query, chosen_page, lexemes, weights, vectors, total=len(chosen), page=page)
+
+
+def _result_page(query, chosen_page, lexemes, weights, vectors, *, total, page) -> SearchResult:
+    """The page's posts, read with their profiles in one query, and what matched in each."""
+    photos = (
+        Photo.objects.select_related("post__profile").defer(*UNSHOWN_FIELDS).in_bulk([c.photo_id for c in chosen_page])
+    )
     terms = [lexeme for lexeme in lexemes if len(lexeme) >= 3]
     hits = [
         PostHit(
@@ -161,7 +178,7 @@ def photos_search(*, user, query: str, filters: SearchFilters = SearchFilters(),
         for c in chosen_page
     ]
     missing = [str(problem) for problem in vectors.missing]
-    return SearchResult(query=query, hits=hits, total=len(chosen), page=page, missing_models=missing)
+    return SearchResult(query=query, hits=hits, total=total, page=page, missing_models=missing)
 
 
 def photos_browse(*, user, filters: SearchFilters, page: int = 1) -> SearchResult:
@@ -180,19 +197,23 @@ def search_candidates(
     *,
     scope: QuerySet[Photo],
     query: str,
-    vectors: query_module.QueryVectors | None = None,
+    vectors: query_module.QueryVectors | query_module.PendingVectors | None = None,
     lexemes: list[str] | None = None,
     selective: bool = False,
     limit: int | None = None,
 ) -> list[Candidate]:
     """Every photo that any signal puts in its top `limit`, scored on every signal.
 
-    selective: the scope is narrowed by filters, and may be small enough for an exact scan.
+    vectors: the query's, or their encoding under way (query_vectors_started): the full text's
+    candidates are gathered meanwhile. selective: the scope is narrowed by filters, and may be
+    small enough for an exact scan.
     """
     limit = limit or settings.SEARCH_CANDIDATES
-    vectors = vectors or query_module.query_vectors(query)
+    if vectors is None:
+        vectors = query_module.query_vectors_started(query)
     lexemes = fulltext_lexemes(query) if lexemes is None else lexemes
-    counts, total = lexeme_counts(lexemes)
+    with timing.stage("word_counts"):
+        counts, total = lexeme_counts(lexemes)
     weight_of = {lexeme: inverse_document_frequency(counts[lexeme], total) for lexeme in lexemes}
     # Candidates come from the words that say something: ranking every photo with a word found in
     # thousands ("man", "white") costs more than the rest of the search. They still count in scoring.
@@ -200,18 +221,26 @@ def search_candidates(
     tsquery = fulltext_query([lexeme for lexeme in lexemes if counts[lexeme] <= common])
     # A filter (a profile, some dates) may leave few photos: then an exact scan is as fast, and exact.
     # Counting stops at the threshold, so a big scope costs no more than a small one to tell.
-    exact_scan = selective and scope[:EXACT_SCAN_BELOW].count() < EXACT_SCAN_BELOW
+    with timing.stage("scope_size"):
+        exact_scan = selective and scope[:EXACT_SCAN_BELOW].count() < EXACT_SCAN_BELOW
 
     pool: set[int] = set()
-    if vectors.image_text is not None:
-        image_scope = scope.filter(image_embedding_model=settings.IMAGE_TEXT_MODEL)
-        pool |= nearest(image_scope, "image_embedding", vectors.image_text, limit, exact=exact_scan)
-    if vectors.text is not None:
-        text_scope = scope.filter(text_embedding_model=settings.TEXT_MODEL)
-        pool |= nearest(text_scope, "text_embedding", vectors.text, limit, exact=exact_scan)
     if tsquery is not None:
-        matching = scope.filter(search_vector=tsquery).annotate(rank=SearchRank(F("search_vector"), tsquery))
-        pool |= set(matching.order_by("-rank").values_list("pk", flat=True)[:limit])
+        with timing.stage("candidates_fulltext"):
+            matching = scope.filter(search_vector=tsquery).annotate(rank=SearchRank(F("search_vector"), tsquery))
+            pool |= set(matching.order_by("-rank").values_list("pk", flat=True)[:limit])
+    if isinstance(vectors, query_module.QueryVectors):
+        vectors = query_module.PendingVectors(vectors, encoding={})
+    # The text vector comes first: its candidates are searched while the image-text one is made.
+    if (text_vector := vectors.vector("text")) is not None:
+        with timing.stage("candidates_text"):
+            text_scope = scope.filter(text_embedding_model=settings.TEXT_MODEL)
+            pool |= nearest(text_scope, "text_embedding", text_vector, limit, exact=exact_scan)
+    if (image_vector := vectors.vector("image_text")) is not None:
+        with timing.stage("candidates_image"):
+            image_scope = scope.filter(image_embedding_model=settings.IMAGE_TEXT_MODEL)
+            pool |= nearest(image_scope, "image_embedding", image_vector, limit, exact=exact_scan)
+    vectors = vectors.result()
     if not pool:
         return []
 
@@ -229,8 +258,10 @@ def search_candidates(
     rows = Photo.objects.filter(pk__in=pool).annotate(matched=matched, **similarities)
     fields = ["pk", "post_id", "matched", "text_embedding_model", "image_embedding_model", *similarities]
     fields += ["post__hashtags", "post__mentions", "post__location_name", "post__taken_at"]
+    with timing.stage("scoring"):
+        rows = list(rows.values(*fields))
     candidates = []
-    for row in rows.values(*fields):
+    for row in rows:
         # A vector made by another model (before a reindex finished) is never compared.
         text = None
         if vectors.text is not None and row["text_embedding_model"] == settings.TEXT_MODEL:

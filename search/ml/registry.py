@@ -10,10 +10,11 @@ import logging
 import threading
 import time
 
+import torch
 from django.conf import settings
 
 from search.ml import runtime
-from search.ml.encoders import Describer, ImageTextEmbedder, TextEmbedder
+from search.ml.encoders import Describer, ImageTextEmbedder, TextEmbedder, int8_linear_layers
 from search.ml.errors import ModelUnavailable, role_setting
 
 log = logging.getLogger(__name__)
@@ -22,15 +23,26 @@ _lock = threading.Lock()
 _loaded: dict[tuple[str, str], object] = {}
 
 
-def get(role: str, *, text_only: bool = False):
-    """The loaded model of a role: "image_text", "describer", "text" or "reader"."""
+def get(role: str, *, for_queries: bool = False):
+    """The loaded model of a role: "image_text", "describer", "text" or "reader".
+
+    for_queries: the encoder that search queries go through ("image_text" and "text" roles): the
+    text side only, and on CPU with ML_QUERY_INT8 its Linear layers in int8 (encoders.int8_linear_layers).
+    Stored vectors are always made by the full-precision model; the two agree to within the
+    measured loss.
+    """
     name = getattr(settings, role_setting(role))
-    key = (f"{role}:text" if text_only else role, name)
+    key = (role, name, query_mode() if for_queries else "")
     if key not in _loaded:
         with _lock:
             if key not in _loaded:  # another thread may have loaded it while this one waited
-                _loaded[key] = _load(role, name, text_only=text_only)
+                _loaded[key] = _load(role, name, for_queries=for_queries)
     return _loaded[key]
+
+
+def query_mode() -> str:
+    """How this process encodes queries: "int8" (on CPU with ML_QUERY_INT8) or "full" precision."""
+    return "int8" if settings.ML_QUERY_INT8 and runtime.device().type == "cpu" else "full"
 
 
 def forget() -> None:
@@ -39,14 +51,15 @@ def forget() -> None:
         _loaded.clear()
 
 
-def _load(role: str, name: str, *, text_only: bool):
+def _load(role: str, name: str, *, for_queries: bool):
     runtime.configure()
     device = runtime.device()
-    dtype = runtime.dtype(device)
+    int8 = for_queries and query_mode() == "int8"
+    dtype = torch.float32 if int8 else runtime.dtype(device)
     started = time.perf_counter()
     try:
         if role == "image_text":
-            model = ImageTextEmbedder.load(name, device=device, dtype=dtype, text_only=text_only)
+            model = ImageTextEmbedder.load(name, device=device, dtype=dtype, text_only=for_queries)
         elif role == "describer":
             model = Describer.load(name, device=device, dtype=dtype, max_new_tokens=settings.DESCRIPTION_MAX_TOKENS)
         elif role == "reader":
@@ -65,5 +78,15 @@ def _load(role: str, name: str, *, text_only: bool):
             raise ValueError(f"unknown model role {role!r}")
     except OSError as exc:  # transformers' word for "no such model files here"
         raise ModelUnavailable(role, name, reason=str(exc).splitlines()[0][:200]) from exc
-    log.info("Loaded %s model %s on %s (%s) in %.1fs", role, name, device, dtype, time.perf_counter() - started)
+    if int8:
+        model.model = int8_linear_layers(model.model)
+    log.info(
+        "Loaded %s model %s%s on %s (%s) in %.1fs",
+        role,
+        name,
+        " for queries" if for_queries else "",
+        device,
+        "int8 linear layers" if int8 else dtype,
+        time.perf_counter() - started,
+    )
     return model

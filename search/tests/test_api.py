@@ -87,3 +87,18 @@ def test_the_openapi_schema_is_valid(client, token):
 def test_the_schema_says_the_query_length_the_service_accepts(client, token):
     parameters = client.get("/api/openapi.json").json()["paths"]["/api/search"]["get"]["parameters"]
     assert next(p for p in parameters if p["name"] == "q")["schema"]["maxLength"] == MAX_QUERY_LENGTH
+
+
+def test_a_search_says_where_its_time_went_in_a_server_timing_header(client, token):
+    response = client.get("/api/search", {"q": "a dog asleep by the fire"}, headers=token)
+    stages = dict(part.strip().split(";dur=") for part in response["Server-Timing"].split(","))
+    # A query never asked before: both encoders ran, then every candidate source and the page.
+    assert {"encode_text", "candidates_text", "candidates_fulltext", "scoring", "page", "app"} <= set(stages)
+    assert all(float(milliseconds) >= 0 for milliseconds in stages.values())
+    assert float(stages["app"]) >= float(stages["encode_text"]) + float(stages["page"])
+    again = client.get("/api/search", {"q": "a dog asleep by the fire"}, headers=token)
+    assert "encode_text" not in again["Server-Timing"]  # its vectors came from the cache
+
+
+def test_responses_that_time_no_stage_carry_no_server_timing(client, token):
+    assert "Server-Timing" not in client.get("/api/profiles", headers=token)

@@ -8,12 +8,38 @@ from search.ml import registry, runtime
 from search.ml.errors import ModelUnavailable
 
 
-def test_a_query_encoder_leaves_the_vision_tower_out_and_embeds_text_like_the_full_model():
+def test_a_query_encoder_leaves_the_vision_tower_out_and_embeds_text_like_the_full_model(settings):
+    settings.ML_QUERY_INT8 = False
     full = registry.get("image_text")
-    text_only = registry.get("image_text", text_only=True)
-    assert text_only.model.vision_model is None and full.model.vision_model is not None
+    for_queries = registry.get("image_text", for_queries=True)
+    assert for_queries.model.vision_model is None and full.model.vision_model is not None
     texts = ["chien sur la plage", "red boat at sunset"]
-    assert np.allclose(text_only.embed_texts(texts), full.embed_texts(texts), atol=1e-5)
+    assert np.allclose(for_queries.embed_queries(texts), full.embed_texts(texts), atol=1e-5)
+
+
+def test_query_encoders_on_cpu_run_int8_linear_layers_and_embed_close_to_the_full_model(settings):
+    settings.ML_QUERY_INT8 = True
+    texts = ["chien sur la plage", "red boat at sunset"]
+    for role in ("image_text", "text"):
+        full, for_queries = registry.get(role), registry.get(role, for_queries=True)
+        linears = [type(m) for m in for_queries.model.modules() if isinstance(m, torch.nn.Linear)]
+        assert not linears, f"{role}: Linear layers left in float"
+        assert any(isinstance(m, torch.ao.nn.quantized.dynamic.Linear) for m in for_queries.model.modules())
+        expected = full.embed_texts(texts) if role == "image_text" else full.embed_queries(texts)
+        cosines = np.sum(for_queries.embed_queries(texts) * expected, axis=1)
+        assert cosines.min() > 0.98, (role, cosines)
+
+
+def test_the_int8_text_encoder_ranks_passages_as_the_full_one_does(minilm, settings):
+    # Real semantics (all-MiniLM-L6-v2): queries in int8 against passages stored in full precision.
+    settings.ML_QUERY_INT8 = True
+    passages = ["a dog running on the beach", "a red boat at sunset", "a plate of pasta", "snow on the mountains"]
+    stored = registry.get("text").embed_passages(passages)
+    queries = ["puppy playing by the sea", "sailing ship in the evening", "spaghetti dinner", "snowy peaks"]
+    full = registry.get("text").embed_queries(queries) @ stored.T
+    int8 = registry.get("text", for_queries=True).embed_queries(queries) @ stored.T
+    assert list(int8.argmax(axis=1)) == list(full.argmax(axis=1)) == [0, 1, 2, 3]
+    assert np.abs(int8 - full).max() < 0.05  # per-channel int8: 0.04 at most on these
 
 
 def test_a_model_that_is_not_on_disk_is_reported_by_name(settings):

@@ -2,6 +2,7 @@
 
 from datetime import date
 
+import numpy as np
 import pytest
 from django.contrib.auth import get_user_model
 
@@ -113,3 +114,17 @@ def test_a_photo_found_by_its_alt_text_says_which_words_and_where(ana):
     assert [(match.field, match.excerpt) for match in hit.matched] == [
         ("alt text", "May be an image of a white lighthouse on a rock above the sea")
     ]
+
+
+def test_query_vectors_started_in_the_encoder_thread_are_those_of_a_plain_encoding(ana, settings):
+    from django.core.cache import cache
+
+    from search import query
+
+    cache.clear()
+    pending = query.query_vectors_started("a red boat at sunset")
+    started = pending.vector("text")
+    cache.clear()
+    plain = query.query_vectors("a red boat at sunset")
+    assert started is not None and np.allclose(started, plain.text)
+    assert pending.result().text is started
