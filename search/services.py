@@ -222,7 +222,7 @@ def search_candidates(
     # A filter (a profile, some dates) may leave few photos: then an exact scan is as fast, and exact.
     # Counting stops at the threshold, so a big scope costs no more than a small one to tell.
     with timing.stage("scope_size"):
-        exact_scan = selective and scope[:EXACT_SCAN_BELOW].count() < EXACT_SCAN_BELOW
+        exact_scan = selective and scans_exactly(scope)
 
     pool: set[int] = set()
     if tsquery is not None:
@@ -255,7 +255,8 @@ def search_candidates(
         [lexemes],
         output_field=ArrayField(CharField()),
     )
-    rows = Photo.objects.filter(pk__in=pool).annotate(matched=matched, **similarities)
+    # Unordered: ranking orders them, and Photo's default order would cost a join and a sort.
+    rows = Photo.objects.filter(pk__in=pool).annotate(matched=matched, **similarities).order_by()
     fields = ["pk", "post_id", "matched", "text_embedding_model", "image_embedding_model", *similarities]
     fields += ["post__hashtags", "post__mentions", "post__location_name", "post__taken_at"]
     with timing.stage("scoring"):
@@ -286,6 +287,11 @@ def search_candidates(
             )
         )
     return candidates
+
+
+def scans_exactly(scope: QuerySet[Photo]) -> bool:
+    """Whether this scope is small enough to compare the query with every photo in it, rather than ask the index."""
+    return scope[:EXACT_SCAN_BELOW].count() < EXACT_SCAN_BELOW
 
 
 def nearest(scope: QuerySet[Photo], field: str, vector, limit: int, *, exact: bool = False) -> set[int]:
