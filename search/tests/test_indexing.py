@@ -143,6 +143,27 @@ def test_a_description_that_leaves_the_text_unchanged_is_not_embedded_again(sett
     assert "text_embedding" not in result.stages
 
 
+def test_a_description_written_while_the_first_pass_ran_keeps_its_own_text_vector(settings, monkeypatch):
+    (photo,) = photos(1)
+    theirs = np.full(settings.TEXT_DIMENSIONS, settings.TEXT_DIMENSIONS**-0.5)
+    text_embedder = registry.get("text")
+    embed = text_embedder.embed_passages
+
+    def second_pass_finishing_meanwhile(texts):
+        # On another worker, the second pass writes its description and text vector while this pass embeds.
+        Photo.objects.filter(pk=photo.pk).update(
+            description="a red boat", description_model=settings.DESCRIPTION_MODEL, text_embedding=theirs,
+            text_embedding_model=settings.TEXT_MODEL,
+        )  # fmt: skip
+        return embed(texts)
+
+    monkeypatch.setattr(text_embedder, "embed_passages", second_pass_finishing_meanwhile)
+    photos_index_searchable(photo_ids=[photo.pk])
+    saved = Photo.objects.get(pk=photo.pk)
+    assert saved.description == "a red boat" and saved.image_embedding_model == settings.IMAGE_TEXT_MODEL
+    assert np.allclose(np.array(saved.text_embedding, dtype=np.float32), theirs, atol=1e-3)
+
+
 def test_with_the_describer_and_the_reader_off_a_searchable_photo_has_no_second_pass(settings):
     settings.DESCRIPTION_MODEL = settings.OCR_ENGINE = ""
     batch = [p.pk for p in photos(2)]
