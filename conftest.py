@@ -93,15 +93,29 @@ def bucket_keys(media_bucket, s3_server):
     return keys
 
 
+def forget_queued() -> None:
+    """Drop what waits in every queue: Celery's purge knows only the queues this process has used."""
+    import redis
+    from django.conf import settings
+
+    redis.Redis.from_url(settings.REDIS_URL).delete("scrape", "ml", "describe")
+
+
 @pytest.fixture
 def celery_worker(transactional_db):
-    """A real Celery worker, in a thread of this process, consuming both queues through Redis.
+    """A real Celery worker, in a thread of this process, consuming every queue through Redis (the ml
+    queue before the describe queue, as the ml worker does).
 
     It sees only committed rows, hence the transactional database.
     """
     celery_app.control.purge()  # messages left behind by an interrupted earlier run
+    forget_queued()
     with start_worker(
-        celery_app, pool="solo", perform_ping_check=False, queues=["scrape", "ml"], hostname="tests@photosearch"
+        celery_app,
+        pool="solo",
+        perform_ping_check=False,
+        queues=["scrape", "ml", "describe"],
+        hostname="tests@photosearch",
     ) as worker:
         yield worker
 

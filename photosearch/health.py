@@ -8,7 +8,7 @@ from kombu.exceptions import OperationalError
 
 from photosearch.celery import ping
 
-QUEUES = ("scrape", "ml")
+QUEUES = ("scrape", "ml", "describe")
 
 
 def database_answers() -> bool:

@@ -253,6 +253,9 @@ CELERY_TASK_SERIALIZER = CELERY_RESULT_SERIALIZER = "json"
 CELERY_TASK_DEFAULT_QUEUE = "scrape"
 CELERY_TASK_ROUTES = {
     "profiles.tasks.*": {"queue": "scrape"},
+    # The second pass (descriptions, words read): slow, and never in the way of the first, which makes
+    # photos searchable. The ml worker consumes `ml,describe` in that order (queue_order_strategy below).
+    "search.tasks.describe_photos": {"queue": "describe"},
     "search.tasks.*": {"queue": "ml"},
     # Matching new photos against saved searches embeds their queries: the ml worker's work.
     "alerts.tasks.notify_saved_searches": {"queue": "ml"},
@@ -273,7 +276,12 @@ CELERY_RESULT_EXPIRES = 24 * 3600
 # Redis redelivers an unacknowledged task after this long, so it must outlast the longest task
 # and the longest countdown of a retry (Instagram's waits); the same value everywhere it is read.
 _VISIBILITY = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3 * 3600, minimum=60)}
-CELERY_BROKER_TRANSPORT_OPTIONS = CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = _VISIBILITY
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = _VISIBILITY
+# A worker takes from the first of its queues (in --queues order) that holds a message, instead of
+# taking turns: `--queues ml,describe` runs a description only while no first pass waits. With acks
+# late and a prefetch of 1, a worker reserves its next message only once its task is done, so a first
+# pass queued meanwhile waits for one describe batch at most.
+CELERY_BROKER_TRANSPORT_OPTIONS = _VISIBILITY | {"queue_order_strategy": "priority"}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A task queued while Redis restarts waits for it (about half a minute) rather than failing its job.
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 30, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}

@@ -150,7 +150,10 @@ def _reindex(model_admin, request, profiles):
         if job:
             queued += 1
         else:
-            notes.append(f"Every photo of @{profile.username} is indexed by the current models already.")
+            notes.append(
+                f"Every photo of @{profile.username} is searchable by the current models already; "
+                "any description still to do is queued."
+            )
     model_admin.message_user(request, f"{queued} index job(s) queued.", messages.SUCCESS)
     for note in notes:
         model_admin.message_user(request, note, messages.WARNING)

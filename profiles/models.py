@@ -193,8 +193,12 @@ class Photo(models.Model):
     # index that finds a photo again from a copy of it (search by a photo).
     image_hashes = ArrayField(models.BigIntegerField(), default=list, blank=True)
     image_hash_bands = ArrayField(models.IntegerField(), default=list, blank=True)
+    # When the first pass made it searchable (image and text vectors, full text).
     indexed_at = models.DateTimeField(null=True, blank=True)
     index_error = models.TextField(blank=True)
+    # When its second pass (description, words read) was queued, until that pass is done: the sweep
+    # tells a second pass that was lost (its worker died, Redis lost it) from one still waiting.
+    describe_queued_at = models.DateTimeField(null=True, blank=True)
     # Written by the database (triggers in migration 0002) from this photo's text and its post's.
     search_vector = SearchVectorField(null=True, editable=False)
 

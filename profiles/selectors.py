@@ -1,13 +1,15 @@
 """What the pages, the API and the admin read about profiles and jobs, each fact from one place."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.db import models
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.formats import number_format
 
-from profiles.models import InstagramProfile, Job
+from profiles.models import InstagramProfile, Job, Photo
+from search.indexing import describing_on, photos_awaiting_description, photos_described, photos_searchable
 
 # How many failures the admin's jobs dashboard lists, and over how long it counts them.
 DASHBOARD_FAILURES = 10
@@ -23,6 +25,7 @@ class ProfileStatus(models.TextChoices):
     IMPORTING = "importing", "Importing"
     WAITING = "waiting", "Waiting for Instagram"
     INDEXING = "indexing", "Indexing"
+    DESCRIBING = "describing", "Describing"
     FAILED = "failed", "Failed"
     CANCELLED = "cancelled", "Cancelled"
     READY = "ready", "Up to date"
@@ -34,7 +37,30 @@ ACTIVE_STATUSES = (
     ProfileStatus.IMPORTING,
     ProfileStatus.WAITING,
     ProfileStatus.INDEXING,
+    ProfileStatus.DESCRIBING,
 )
+
+
+@dataclass(frozen=True)
+class PhotoCounts:
+    """How far a profile's photos are through the two passes; photos that cannot be read are counted in none."""
+
+    total: int
+    searchable: int  # first pass done: found by search
+    described: int | None  # second pass done; None when describing is off (no describer, no reader)
+    describing: int = 0  # waiting for a second pass that is queued
+
+    @property
+    def label(self) -> str:
+        """Both passes' progress in words: "Searchable 640/1,000 · Described 120/1,000"."""
+        parts = [f"Searchable {_of(self.searchable, self.total)}"]
+        if self.described is not None:
+            parts.append(f"Described {_of(self.described, self.total)}")
+        return " · ".join(parts)
+
+
+def _of(done: int, total: int) -> str:
+    return f"{number_format(done, force_grouping=True)}/{number_format(total, force_grouping=True)}"
 
 
 @dataclass(frozen=True)
@@ -44,6 +70,7 @@ class ProfileState:
     status: ProfileStatus
     label: str  # "Queued", "Scraping 12/40 posts", "Up to date", "Failed"...
     detail: str = ""  # the reason of a failure, when it was last synced, what indexing said
+    photos: PhotoCounts = field(default_factory=lambda: PhotoCounts(0, 0, None))
 
     @property
     def active(self) -> bool:
@@ -56,7 +83,7 @@ class ProfileState:
 
 
 def profile_states(*, profiles) -> dict[int, ProfileState]:
-    """The state of each profile, from its jobs: two queries, whatever the number of profiles."""
+    """The state of each profile, from its jobs and its photos: three queries, whatever the number of profiles."""
     ids = [profile.pk for profile in profiles]
     active: dict[int, list[Job]] = {pk: [] for pk in ids}
     for job in Job.objects.filter(profile__in=ids).active().order_by("created_at"):
@@ -71,7 +98,22 @@ def profile_states(*, profiles) -> dict[int, ProfileState]:
     )
     for job in latest:
         ended[job.profile_id][job.kind] = job
-    return {profile.pk: _state(profile, active[profile.pk], ended[profile.pk]) for profile in profiles}
+    photos = photo_counts(profile_ids=ids)
+    return {p.pk: _state(p, active[p.pk], ended[p.pk], photos[p.pk]) for p in profiles}
+
+
+def photo_counts(*, profile_ids: list[int]) -> dict[int, PhotoCounts]:
+    """Each profile's photos through the first pass (searchable) and the second (described): one query."""
+    readable = Q(index_error="")
+    counts = {"total": Count("pk", filter=readable), "searchable": Count("pk", filter=readable & photos_searchable())}
+    on = describing_on()
+    if on:
+        counts["described"] = Count("pk", filter=readable & photos_described())
+        counts["describing"] = Count("pk", filter=photos_awaiting_description() & Q(describe_queued_at__isnull=False))
+    rows = Photo.objects.filter(post__profile__in=profile_ids).values("post__profile_id").annotate(**counts).order_by()
+    found = {row.pop("post__profile_id"): row for row in rows}
+    none = {"total": 0, "searchable": 0, "described": 0 if on else None}
+    return {pk: PhotoCounts(**(none | found.get(pk, {}))) for pk in profile_ids}
 
 
 def profile_state(profile: InstagramProfile) -> ProfileState:
@@ -84,14 +126,23 @@ def profiles_with_status(*, status: str, profiles=None) -> list[int]:
     return [pk for pk, state in profile_states(profiles=profiles).items() if state.status == status]
 
 
-def _state(profile: InstagramProfile, active: list[Job], ended: dict[str, Job]) -> ProfileState:
+def _state(profile: InstagramProfile, active: list[Job], ended: dict[str, Job], photos: PhotoCounts) -> ProfileState:
+    state = _jobs_state(profile, active, ended, photos)
+    return ProfileState(state.status, state.label, state.detail, photos)
+
+
+def _jobs_state(profile: InstagramProfile, active: list[Job], ended: dict[str, Job], photos: PhotoCounts):
     fetching = [job for job in active if job.kind in Job.FETCHING]
     indexing = [job for job in active if job.kind == Job.Kind.INDEX]
     if fetching:
         return _fetching_state(fetching[0])
     if indexing:
+        # The first pass, which the index jobs count: the photos are searchable once it is done.
         done, total = sum(job.progress_done for job in indexing), sum(job.progress_total or 0 for job in indexing)
         return ProfileState(ProfileStatus.INDEXING, f"Indexing {done}/{total} photos")
+    if photos.describing:
+        # Searchable already; the second pass is queued for some (no job row: the photos say it).
+        return ProfileState(ProfileStatus.DESCRIBING, f"Describing {_of(photos.described, photos.total)} photos")
     fetched = max(
         (job for kind, job in ended.items() if kind in Job.FETCHING), key=lambda job: job.created_at, default=None
     )

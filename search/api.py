@@ -95,6 +95,11 @@ class ProfileOut(Schema):
     status_message: str = Field(description="Why it failed, when it was synced, what indexing said")
     last_synced_at: datetime | None
     posts: int
+    photos: int = Field(description="Its stored photos that can be read")
+    searchable_photos: int = Field(description="Of those, how many search finds (image and text vectors made)")
+    described_photos: int | None = Field(
+        description="Of those, how many are described and read too (null when describing is turned off)"
+    )
 
 
 class PhotoOut(Schema):
@@ -267,6 +272,9 @@ def profiles(request):
             "status_message": states[p.pk].detail,
             "last_synced_at": p.last_synced_at,
             "posts": p.stored_posts,
+            "photos": states[p.pk].photos.total,
+            "searchable_photos": states[p.pk].photos.searchable,
+            "described_photos": states[p.pk].photos.described,
         }
         for p in tracked
     ]

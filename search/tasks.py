@@ -1,4 +1,4 @@
-"""Tasks of the ml queue: thin adapters from ids to the indexing service."""
+"""Tasks of the ml and describe queues: thin adapters from ids to the indexing services."""
 
 import logging
 import traceback
@@ -7,7 +7,17 @@ from celery import shared_task
 
 from alerts.tasks import notify_saved_searches
 from profiles.job_tasks import job_task
-from search.indexing import INDEX_FAILED, job_record_batch, photos_index, photos_index_stale
+from profiles.models import Photo
+from search.indexing import (
+    INDEX_FAILED,
+    job_record_batch,
+    photos_describe,
+    photos_describe_queue,
+    photos_describe_stale,
+    photos_describe_unavailable,
+    photos_index_searchable,
+    photos_index_stale,
+)
 from search.ml.availability import model_path
 from search.ml.errors import ModelUnavailable
 
@@ -22,9 +32,10 @@ log = logging.getLogger(__name__)
     exclusive=False,
 )
 def index_photos(self, job, photo_ids: list[int]) -> dict:
-    """Index one batch of photos; the job follows its progress across all its batches."""
+    """The first pass over one batch of photos (what makes them searchable); the job follows its progress
+    across all its batches, and each batch queues the second pass of its photos."""
     try:
-        result = photos_index(photo_ids=photo_ids)
+        result = photos_index_searchable(photo_ids=photo_ids)
     except ModelUnavailable as exc:
         # Retrying would fail the same way until someone fetches the model: end the job, say how. The
         # sweep queues its photos again once the model is here; one that is here but does not load
@@ -33,14 +44,33 @@ def index_photos(self, job, photo_ids: list[int]) -> dict:
         job.fail(str(exc), error=traceback.format_exc() if model_path(exc.name) else "")
         return {"error": str(exc)}
     job_record_batch(job=job, photo_ids=photo_ids)
-    # Saved searches: the batch's photos, indexed now, may be what someone waits for.
+    # Described later, on the describe queue, which waits while the ml queue has work.
+    described = photos_describe_queue(photos=Photo.objects.filter(pk__in=photo_ids))
+    # Saved searches: the batch's photos, searchable now, may be what someone waits for.
     notify_saved_searches.delay_on_commit(photo_ids)
     # Which worker did it: with ml workers on several machines, the result says where a batch ran.
     counts = {"indexed": len(result.indexed), "failed": len(result.failed), "skipped": len(result.skipped)}
-    return counts | {"worker": self.request.hostname}
+    return counts | {"describe_queued": described, "worker": self.request.hostname}
+
+
+@shared_task(name="search.tasks.describe_photos")
+def describe_photos(photo_ids: list[int]) -> dict:
+    """The second pass over one batch of photos (description, words read, text vector again); safe to run twice."""
+    try:
+        result = photos_describe(photo_ids=photo_ids)
+    except ModelUnavailable as exc:
+        # The photos stay searchable; the sweep sends them again once the model can be loaded.
+        log.error("%s", exc)
+        photos_describe_unavailable(photo_ids=photo_ids, exc=exc)
+        return {"error": str(exc)}
+    if result.indexed:
+        # A description or the words read can make a photo match a saved search its post's words did not.
+        notify_saved_searches.delay_on_commit(result.indexed)
+    counts = {"described": len(result.indexed), "failed": len(result.failed), "skipped": len(result.skipped)}
+    return counts | {"worker": describe_photos.request.hostname}
 
 
 @shared_task(name="search.tasks.index_stale_photos")
-def index_stale_photos() -> int:
-    """Queue the photos the configured models have not indexed, once they are all here (beat, every minute)."""
-    return len(photos_index_stale())
+def index_stale_photos() -> dict:
+    """Queue what the configured models have not done, each pass once its models are here (beat, every minute)."""
+    return {"index_jobs": len(photos_index_stale()), "describe_queued": photos_describe_stale()}

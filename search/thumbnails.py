@@ -28,5 +28,7 @@ def ensure_thumbnail(photo: Photo, image: Image.Image | None = None) -> str:
     image = image.copy()
     image.thumbnail((SIZE, SIZE))
     buffer = io.BytesIO()
-    image.save(buffer, "WEBP", quality=80)
+    # method=1: a faster encoder effort, 2.3x faster than the default 4 for files about 10% larger (a 480 px
+    # photo: 10 ms rather than 24 ms, 13.7 KB rather than 12.5 KB); it is a fair share of the first pass.
+    image.save(buffer, "WEBP", quality=80, method=1)
     return default_storage.save(name, ContentFile(buffer.getvalue()))

@@ -15,7 +15,7 @@ def test_a_task_goes_through_redis_to_a_real_worker_and_back(celery_worker):
 
 def test_each_queue_is_served(celery_worker):
     workers = health.queue_workers(timeout=10)
-    assert set(workers) == {"scrape", "ml"}
+    assert set(workers) == {"scrape", "ml", "describe"}
     assert all(workers.values())
 
 

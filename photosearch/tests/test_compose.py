@@ -93,9 +93,11 @@ def test_the_workers_serve_exactly_the_queues_that_the_settings_route_tasks_to()
         if "worker" in arguments
         for queue in option(arguments, "--queues").split(",")
     }
-    assert served == routed == {"scrape", "ml"}
+    assert served == routed == {"scrape", "ml", "describe"}
     assert option(WORKERS["worker-scrape"], "--queues") == "scrape"  # Instagram's pace never waits on the models
-    assert option(WORKERS["worker-ml"], "--queues") == option(WORKERS["worker-ml-gpu"], "--queues") == "ml"
+    # In this order: a worker takes a description only when no photo waits to be made searchable.
+    assert option(WORKERS["worker-ml"], "--queues") == option(WORKERS["worker-ml-gpu"], "--queues") == "ml,describe"
+    assert settings.CELERY_BROKER_TRANSPORT_OPTIONS["queue_order_strategy"] == "priority"
 
 
 def test_each_worker_health_check_pings_that_worker_by_its_node_name():

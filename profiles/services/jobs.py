@@ -9,8 +9,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from profiles.models import InstagramProfile, Job
-from search.indexing import index_job_send, index_job_uncounted, photos_index_queue
+from profiles.models import InstagramProfile, Job, Photo
+from search.indexing import index_job_send, index_job_uncounted, lost_before, photos_describe_queue, photos_index_queue
 
 log = logging.getLogger(__name__)
 
@@ -59,14 +59,18 @@ def job_retry(*, job: Job, requested_by=None) -> Job:
 
 def profile_reindex(*, profile: InstagramProfile | None, requested_by=None, retry_of: Job | None = None) -> Job | None:
     """Queue the photos (of the profile, or all) that the configured models have not indexed, failed ones
-    included; None if there are none, JobRefused while the profile's photos are being indexed."""
+    included: an index job for those not searchable (None if there are none), and the second pass of those
+    searchable but not described. JobRefused while the profile's photos are being indexed."""
     with transaction.atomic():
         if profile is not None:
             # The profile's row is the lock: two clicks on "re-index" queue one job between them.
             InstagramProfile.objects.select_for_update().filter(pk=profile.pk).first()
             if profile.jobs.of_kind(Job.Kind.INDEX).active().exists():
                 raise JobRefused(f"Photos of @{profile.username} are being indexed already.")
-        return photos_index_queue(profile=profile, requested_by=requested_by, retry_of=retry_of)
+        job = photos_index_queue(profile=profile, requested_by=requested_by, retry_of=retry_of)
+        photos = Photo.objects.filter(post__profile=profile) if profile else Photo.objects.all()
+        photos_describe_queue(photos=photos, requeue_before=lost_before())
+        return job
 
 
 def jobs_sweep() -> dict[str, int]:

@@ -46,20 +46,20 @@ def ml_queue():
         return found
 
     yield messages
-    client.delete("ml")
+    client.delete("ml", "describe")
 
 
 @pytest.fixture
 def scrape_worker(transactional_db):
     """A real Celery worker on the `scrape` queue only: the photos a sync hands to the indexer (the
-    `ml` queue, issue 4's code) wait there unrun, and are dropped when the test ends."""
+    `ml` queue) wait there unrun, and are dropped when the test ends."""
     celery_app.control.purge()
     client = redis.Redis.from_url(django_settings.REDIS_URL)
     with start_worker(
         celery_app, pool="solo", perform_ping_check=False, queues=["scrape"], hostname="scrape-tests@photosearch"
     ) as worker:
         yield worker
-    client.delete("ml")
+    client.delete("ml", "describe")
 
 
 @pytest.fixture

@@ -47,3 +47,13 @@ def settled(job: Job, timeout: float = 60) -> Job:
             return job
         time.sleep(0.05)
     raise AssertionError(f"The job is still {job.status} after {timeout} s: {job.message}")
+
+
+def described(timeout: float = 60) -> None:
+    """Return once no photo waits for its second pass (a worker on the describe queue has done them all)."""
+    from search.indexing import photos_awaiting_description
+
+    deadline = time.monotonic() + timeout
+    while (waiting := Photo.objects.filter(photos_awaiting_description()).count()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not waiting, f"{waiting} photos still wait for their description after {timeout} s"

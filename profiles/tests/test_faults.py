@@ -75,7 +75,7 @@ def worker_process(settings, tmp_path):
 
 def forget_queued() -> None:
     """Drop every message of the test Redis database: queued, and held by workers killed here."""
-    redis.Redis.from_url(django_settings.REDIS_URL).delete("scrape", "ml", "unacked", "unacked_index")
+    redis.Redis.from_url(django_settings.REDIS_URL).delete("scrape", "ml", "describe", "unacked", "unacked_index")
 
 
 def pool_child(worker: subprocess.Popen, timeout: float = 15) -> psutil.Process:

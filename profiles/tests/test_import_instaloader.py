@@ -115,13 +115,15 @@ def test_an_import_cancelled_meanwhile_stops_at_its_next_post_and_keeps_what_it_
     assert (report.stopped, len(report.problems), Post.objects.count()) == (True, 1, 2)  # 3 read: 1 broken, 2 stored
 
 
-def test_it_indexes_the_imported_photos_in_process_with_a_progress_bar(tiny_models, settings):
+def test_it_indexes_the_imported_photos_in_process_then_describes_them_with_progress_bars(tiny_models, settings):
     settings.INDEX_BATCH_SIZE = 3
     out, err = run_import("--index")
     assert Photo.objects.filter(indexed_at__isnull=False).count() == 8
     assert "[###########...................] 3/8 photos" in err
-    assert err.endswith("[##############################] 8/8 photos\n")
-    assert "8 photos indexed." in out
+    assert "[##############################] 8/8 photos\n" in err
+    assert err.endswith("[##############################] 8/8 photos described\n")
+    assert "8 photos indexed.\n8 photos described." in out
+    assert Photo.objects.filter(description_model=settings.DESCRIPTION_MODEL, describe_queued_at=None).count() == 8
 
 
 def test_it_leaves_no_queued_index_job_behind_and_sends_nothing_to_the_ml_queue(
@@ -141,12 +143,20 @@ def test_it_leaves_no_queued_index_job_behind_and_sends_nothing_to_the_ml_queue(
 
 
 def test_it_says_which_model_is_missing_and_keeps_the_imported_posts(tiny_models, settings):
-    settings.DESCRIPTION_MODEL = "Salesforce/blip-image-captioning-base"  # not on this machine, and offline
+    settings.IMAGE_TEXT_MODEL = "google/siglip2-base-patch32-256"  # not on this machine, and offline
     with pytest.raises(CommandError, match=r"The posts are imported, not indexed\. .*manage\.py download_models"):
         run_import("--index")
     assert Post.objects.count() == 7
     assert not Photo.objects.filter(indexed_at__isnull=False).exists()
     assert Job.objects.get(kind=Job.Kind.INDEX).status == Job.Status.FAILED
+
+
+def test_without_the_describer_the_photos_are_searchable_and_it_says_what_is_missing(tiny_models, settings):
+    settings.DESCRIPTION_MODEL = "Salesforce/blip-image-captioning-base"  # not on this machine, and offline
+    with pytest.raises(CommandError, match=r"The photos are searchable, not described\. .*manage\.py download_models"):
+        run_import("--index")
+    assert Job.objects.get(kind=Job.Kind.INDEX).status == Job.Status.DONE
+    assert Photo.objects.filter(indexed_at__isnull=False, description_model="").count() == 8
 
 
 def test_it_indexes_on_a_second_run_the_photos_a_first_run_left_unindexed(tiny_models):

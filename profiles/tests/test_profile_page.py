@@ -4,6 +4,7 @@ from datetime import UTC, datetime
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from profiles.models import Job, Post, Tracking
 from profiles.tests.factories import SYNCED, make_photo, make_post, make_profile
@@ -47,6 +48,61 @@ def test_staff_see_the_traceback_of_a_failure(signed_in_client, profile, user):
         "Traceback: KeyError &#x27;edges&#x27;"
         in signed_in_client.get(reverse("profile_detail", args=["natgeotravel"])).text
     )
+
+
+def passes(photo, *, searchable=False, described=False, queued=False, **fields):
+    """Mark a photo as the passes leave it: searchable (vectors of the configured models), described."""
+    from django.conf import settings
+
+    if searchable:
+        fields |= {"image_embedding_model": settings.IMAGE_TEXT_MODEL, "text_embedding_model": settings.TEXT_MODEL}
+    if described:
+        fields |= {"description_model": settings.DESCRIPTION_MODEL, "ocr_model": settings.OCR_ENGINE}
+    type(photo).objects.filter(pk=photo.pk).update(describe_queued_at=timezone.now() if queued else None, **fields)
+
+
+@pytest.fixture
+def three_photos(profile):
+    """One photo described, one searchable with its description queued, one new; and one that cannot be read."""
+    post = make_post(profile, "Cpasses", kind=Post.Kind.CAROUSEL)
+    photos = [make_photo(post, position=n, image_hashes=[1]) for n in range(1, 5)]
+    passes(photos[0], searchable=True, described=True)
+    passes(photos[1], searchable=True, queued=True)
+    passes(photos[3], index_error="not an image")
+    return photos
+
+
+def test_the_page_shows_how_many_photos_are_searchable_and_how_many_described(signed_in_client, three_photos):
+    response = signed_in_client.get(reverse("profile_detail", args=["natgeotravel"]))
+    assert "Searchable 2/3 · Described 1/3" in response.text
+    assert "Describing 1/3 photos" in response.text
+    assert 'hx-trigger="every 3s"' in response.text  # the page polls while the descriptions come
+
+
+def test_the_api_carries_both_counts_beside_the_state(signed_in_client, three_photos):
+    [profile] = signed_in_client.get("/api/profiles").json()
+    assert (profile["photos"], profile["searchable_photos"], profile["described_photos"]) == (3, 2, 1)
+    assert (profile["status"], profile["status_label"]) == ("describing", "Describing 1/3 photos")
+
+
+def test_with_the_describer_and_the_reader_off_only_searchable_photos_are_counted(
+    signed_in_client, three_photos, settings
+):
+    settings.DESCRIPTION_MODEL = settings.OCR_ENGINE = ""
+    response = signed_in_client.get(reverse("profile_detail", args=["natgeotravel"]))
+    assert "Searchable 2/3<" in response.text and "Described" not in response.text
+    assert 'hx-trigger="every 3s"' not in response.text
+    [profile] = signed_in_client.get("/api/profiles").json()
+    assert (profile["searchable_photos"], profile["described_photos"], profile["status"]) == (2, None, "ready")
+
+
+def test_the_counts_come_in_a_fixed_number_of_queries(signed_in_client, three_photos, django_assert_max_num_queries):
+    for n in range(5):
+        other = make_profile(f"other{n}")
+        Tracking.objects.create(user=three_photos[0].post.profile.trackings.get().user, profile=other)
+        make_photo(make_post(other, f"Cother{n}"))
+    with django_assert_max_num_queries(12):
+        assert signed_in_client.get(reverse("home")).status_code == 200
 
 
 def test_a_profile_the_user_does_not_track_is_not_found(signed_in_client, user):

@@ -4,11 +4,12 @@ from datetime import UTC, datetime
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import escape
 
 from profiles.models import InstagramProfile, Job, Tracking
-from profiles.selectors import ProfileStatus, profile_state
-from profiles.tests.factories import SYNCED, make_profile
+from profiles.selectors import PhotoCounts, ProfileStatus, profile_state
+from profiles.tests.factories import SYNCED, make_photo, make_post, make_profile
 
 pytestmark = pytest.mark.django_db
 
@@ -113,6 +114,33 @@ def test_the_demo_profile_is_up_to_date_without_any_sync(profile):
     assert state_of(profile).status == ProfileStatus.READY
 
 
+def searchable_and_queued(profile):
+    """A photo made searchable, its second pass queued: the profile is being described."""
+    from django.conf import settings
+
+    make_photo(
+        make_post(profile), image_hashes=[1], image_embedding_model=settings.IMAGE_TEXT_MODEL,
+        text_embedding_model=settings.TEXT_MODEL, describe_queued_at=timezone.now(),
+    )  # fmt: skip
+
+
+def test_it_says_describing_while_second_passes_are_queued_and_counts_the_photos(synced_profile):
+    searchable_and_queued(synced_profile)
+    state = state_of(synced_profile)
+    assert (state.status, state.label, state.active) == (ProfileStatus.DESCRIBING, "Describing 0/1 photos", True)
+    assert state.photos.label == "Searchable 1/1 · Described 0/1"
+
+
+def test_an_index_job_under_way_says_indexing_over_describing(synced_profile):
+    searchable_and_queued(synced_profile)
+    running(Job.Kind.INDEX, synced_profile, done=3, total=8)
+    assert state_of(synced_profile).label == "Indexing 3/8 photos"
+
+
+def test_large_counts_are_grouped_in_thousands():
+    assert PhotoCounts(total=1000, searchable=640, described=120).label == "Searchable 640/1,000 · Described 120/1,000"
+
+
 STATES = {
     ProfileStatus.NEW: lambda profile: None,
     ProfileStatus.QUEUED: lambda profile: Job.objects.create(kind=Job.Kind.SYNC, profile=profile),
@@ -122,6 +150,7 @@ STATES = {
         datetime(2026, 11, 25, 13, 5, tzinfo=UTC), "Waiting for Instagram until 13:05"
     ),
     ProfileStatus.INDEXING: lambda profile: running(Job.Kind.INDEX, profile, done=1, total=4),
+    ProfileStatus.DESCRIBING: lambda profile: searchable_and_queued(profile),
     ProfileStatus.FAILED: lambda profile: running(Job.Kind.SYNC, profile).fail("This profile is private."),
     ProfileStatus.CANCELLED: lambda profile: running(Job.Kind.SYNC, profile).cancel(),
     ProfileStatus.READY: lambda profile: running(Job.Kind.SYNC, profile).finish("2 new posts."),

@@ -4,7 +4,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from profiles.models import Job, Photo
-from profiles.tests.factories import make_photo, make_post, settled
+from profiles.tests.factories import described, make_photo, make_post, settled
 from search import schema
 from search.indexing import photos_index
 
@@ -34,10 +34,12 @@ def test_reindex_with_nothing_stale_does_nothing(indexed, capsys):
     assert not Job.objects.exists()
 
 
-def test_forced_reindex_of_the_describer_redoes_descriptions_and_text_vectors(indexed, celery_worker):
+def test_forced_reindex_of_the_describer_redoes_descriptions_on_the_describe_queue(indexed, celery_worker, capsys):
     before = {p.pk: np.array(p.text_embedding) for p in Photo.objects.all()}
     call_command("reindex", "--role", "describer", "--force")
-    assert settled(Job.objects.get(kind=Job.Kind.INDEX)).status == Job.Status.DONE
+    assert "Queued 2 searchable photos for their description and reading." in capsys.readouterr().out
+    described()
+    assert not Job.objects.exists()  # searchable all along: no first pass to do
     for photo in Photo.objects.all():
         assert photo.description_model and photo.text_embedding_model
         assert np.allclose(np.array(photo.text_embedding), before[photo.pk], atol=1e-2)  # same model, same text

@@ -1,11 +1,13 @@
 import numpy as np
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 
-from profiles.models import Photo
-from profiles.tests.factories import make_photo, make_post
-from search.indexing import photo_text, photos_index
+from profiles.models import Photo, Tracking
+from profiles.tests.factories import make_photo, make_post, make_profile
+from search.indexing import photo_text, photos_describe, photos_index, photos_index_searchable
 from search.ml import registry
+from search.services import photos_search
 
 pytestmark = pytest.mark.django_db
 
@@ -77,6 +79,96 @@ def test_it_loads_each_model_once_per_process(monkeypatch):
     photos_index(photo_ids=[first.pk])
     photos_index(photo_ids=[second.pk])
     assert sorted(loads) == ["describer", "image_text", "text"]
+
+
+def test_a_photo_is_found_by_search_after_the_first_pass_before_any_description(minilm):
+    user = get_user_model().objects.create_user("ana")
+    sailor = make_profile("sailor")
+    Tracking.objects.create(user=user, profile=sailor)
+    (boat,) = photos(1, profile=sailor, shortcode="Boat", caption="A red sailing boat on the sea at sunset")
+    (dog,) = photos(1, profile=sailor, shortcode="Dog", caption="Our dog running on the beach")
+    photos_index_searchable(photo_ids=[boat.pk, dog.pk])
+
+    result = photos_search(user=user, query="boat sailing in the evening")
+    assert [hit.post.shortcode for hit in result.hits][:1] == ["Boat"]
+    assert "text" in result.hits[0].signals  # its text vector, of its caption
+    found = Photo.objects.get(pk=boat.pk)
+    assert found.image_embedding is not None and found.description_model == ""  # not described yet
+
+
+def test_the_first_pass_runs_no_describer_and_no_reader(settings, monkeypatch):
+    settings.OCR_ENGINE = "rapidocr"
+    loads = []
+    load = registry._load
+    monkeypatch.setattr(registry, "_load", lambda role, name, **kw: loads.append(role) or load(role, name, **kw))
+    registry.forget()
+    photos_index_searchable(photo_ids=[p.pk for p in photos(2)])
+    assert sorted(loads) == ["image_text", "text"]
+    photo = Photo.objects.first()
+    assert (photo.description, photo.description_model, photo.ocr_model) == ("", "", "")
+    assert photo.image_embedding_model and photo.text_embedding_model and photo.indexed_at
+
+
+def test_the_second_pass_adds_the_description_and_embeds_the_text_again(settings):
+    (photo,) = photos(1, caption="Golden hour")
+    photos_index_searchable(photo_ids=[photo.pk])
+    searchable = Photo.objects.get(pk=photo.pk)
+    result = photos_describe(photo_ids=[photo.pk])
+    described = Photo.objects.get(pk=photo.pk)
+    assert result.indexed == [photo.pk] and described.description
+    assert (described.description_model, described.text_embedding_model) == (
+        settings.DESCRIPTION_MODEL,
+        settings.TEXT_MODEL,
+    )
+    assert not np.allclose(np.array(described.text_embedding), np.array(searchable.text_embedding))
+    assert (described.image_embedding, described.indexed_at) == (searchable.image_embedding, searchable.indexed_at)
+    assert {"description", "text_embedding"} <= set(result.stages) and "image_embedding" not in result.stages
+
+
+def test_running_either_pass_twice_does_the_work_once():
+    batch = [p.pk for p in photos(2)]
+    assert len(photos_index_searchable(photo_ids=batch).indexed) == 2
+    assert photos_index_searchable(photo_ids=batch).skipped == batch
+    assert len(photos_describe(photo_ids=batch).indexed) == 2
+    again = photos_describe(photo_ids=batch)
+    assert (again.indexed, sorted(again.skipped)) == ([], batch)
+
+
+def test_a_description_that_leaves_the_text_unchanged_is_not_embedded_again(settings):
+    batch = [p.pk for p in photos(2)]
+    photos_index(photo_ids=batch)
+    Photo.objects.update(description_model="")  # the same describer again: the same sentences
+    result = photos_describe(photo_ids=batch)
+    assert len(result.indexed) == 2 and "description" in result.stages
+    assert "text_embedding" not in result.stages
+
+
+def test_a_description_written_while_the_first_pass_ran_keeps_its_own_text_vector(settings, monkeypatch):
+    (photo,) = photos(1)
+    theirs = np.full(settings.TEXT_DIMENSIONS, settings.TEXT_DIMENSIONS**-0.5)
+    text_embedder = registry.get("text")
+    embed = text_embedder.embed_passages
+
+    def second_pass_finishing_meanwhile(texts):
+        # On another worker, the second pass writes its description and text vector while this pass embeds.
+        Photo.objects.filter(pk=photo.pk).update(
+            description="a red boat", description_model=settings.DESCRIPTION_MODEL, text_embedding=theirs,
+            text_embedding_model=settings.TEXT_MODEL,
+        )  # fmt: skip
+        return embed(texts)
+
+    monkeypatch.setattr(text_embedder, "embed_passages", second_pass_finishing_meanwhile)
+    photos_index_searchable(photo_ids=[photo.pk])
+    saved = Photo.objects.get(pk=photo.pk)
+    assert saved.description == "a red boat" and saved.image_embedding_model == settings.IMAGE_TEXT_MODEL
+    assert np.allclose(np.array(saved.text_embedding, dtype=np.float32), theirs, atol=1e-3)
+
+
+def test_with_the_describer_and_the_reader_off_a_searchable_photo_has_no_second_pass(settings):
+    settings.DESCRIPTION_MODEL = settings.OCR_ENGINE = ""
+    batch = [p.pk for p in photos(2)]
+    photos_index_searchable(photo_ids=batch)
+    assert sorted(photos_describe(photo_ids=batch).skipped) == batch
 
 
 def test_the_text_of_a_photo_reads_its_tags_as_words():

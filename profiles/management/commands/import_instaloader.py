@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from profiles.models import Tracking
 from profiles.services.imports import folder_import
-from search.indexing import photos_index_in_process
+from search.indexing import photos_describe_in_process, photos_index_in_process
 from search.ml.errors import ModelUnavailable
 
 
@@ -41,11 +41,21 @@ class Command(BaseCommand):
             Tracking.objects.get_or_create(user=user, profile=report.profile)
             self.stdout.write(f"{user.get_username()} tracks @{report.profile.username}.")
         if index:
-            try:
-                job = photos_index_in_process(profile=report.profile, requested_by=user, progress=self.bar("photos"))
-            except ModelUnavailable as exc:
-                raise CommandError(f"The posts are imported, not indexed. {exc} Then run this again.") from None
-            self.stdout.write(job.message if job else "Every photo is indexed already: nothing to index.")
+            self._index(report.profile, user)
+
+    def _index(self, profile, user) -> None:
+        """Both passes here: every photo searchable first, then described (nothing is left for a worker)."""
+        try:
+            job = photos_index_in_process(profile=profile, requested_by=user, progress=self.bar("photos"))
+        except ModelUnavailable as exc:
+            raise CommandError(f"The posts are imported, not indexed. {exc} Then run this again.") from None
+        self.stdout.write(job.message if job else "Every photo is indexed already: nothing to index.")
+        try:
+            described = photos_describe_in_process(profile=profile, progress=self.bar("photos described"))
+        except ModelUnavailable as exc:
+            raise CommandError(f"The photos are searchable, not described. {exc} Then run this again.") from None
+        if described:
+            self.stdout.write(f"{described} photos described.")
 
     def bar(self, unit: str):
         """A progress callback drawing `[#####.....] n/N unit` on stderr."""

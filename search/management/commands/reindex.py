@@ -16,10 +16,12 @@ class Command(BaseCommand):
 
         for column, (old, new) in schema.columns_to_resize().items():
             self.stdout.write(f"{column}: vectors of {old} dimensions are dropped, the column now takes {new}.")
-        job = photos_reindex(roles=role or list(ROLE_NAMES), force=force)
-        if job is None:
+        job, described = photos_reindex(roles=role or list(ROLE_NAMES), force=force)
+        if job is None and not described:
             self.stdout.write("Every photo is indexed by the configured models: nothing to do.")
-        else:
+        if job is not None:
             self.stdout.write(
                 f"Queued {job.progress_total} photos for indexing (job #{job.pk}); the ml worker does the rest."
             )
+        if described:
+            self.stdout.write(f"Queued {described} searchable photos for their description and reading.")
