@@ -17,8 +17,7 @@ one profile.
     .venv/bin/python bench/search_latency.py --photos 1000000   # build_s, index_mb: about 40 minutes here
 
 `stages` has each stage's p50/p95 (search.timing: the query cache, each encoder, the word counts,
-each candidate source, the scoring query, ranking and the page; `encode_wait` is how long the
-search waited on the encoders beyond the database work done meanwhile). `filtered_*` are searches
+each candidate source, the scoring query, ranking and the page). `filtered_*` are searches
 narrowed to one profile of the 50.
 
 The last line is one JSON object with the figures.

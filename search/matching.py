@@ -20,8 +20,9 @@ class Match:
 
 def word_matches(text: str, terms: list[str]) -> Iterator[re.Match]:
     """The words of `text` that start with a searched term (a stem: "boat" in "boats"), accents and case aside."""
+    stems = tuple(terms)
     for match in _WORD.finditer(text):
-        if any(fold(match.group()).startswith(term) for term in terms):
+        if fold(match.group()).startswith(stems):
             yield match
 
 

@@ -4,9 +4,7 @@ This is all the web process ever runs of the models: the text side of the image-
 the text embedder, loaded on the first query (never at import), then kept by the process.
 """
 
-import contextvars
 import hashlib
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -14,6 +12,7 @@ from django.conf import settings
 from django.core.cache import cache
 
 from search import timing
+from search.ml import thread as model_thread
 from search.ml.availability import model_path
 from search.ml.errors import ModelUnavailable
 
@@ -40,57 +39,21 @@ class QueryVectors:
     missing: list[ModelUnavailable] = field(default_factory=list)  # what search goes without, and why
 
 
-# One thread per process runs the query encoders: a search starts its encoding there and meanwhile
-# asks PostgreSQL for what needs no vector (word counts, full-text candidates). One, not more:
-# torch already spreads each encoding over the process's CPUs, and encodings side by side would
-# only fight over them.
-_encoder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="query-encoder")
-
-
-class PendingVectors:
-    """A query's vectors while the encoder thread makes them: each can be waited for on its own.
-
-    The text embedder (small, fast) runs before the image-text model's text tower, so that the text
-    vector's candidates are searched while the other is still being made.
-    """
-
-    def __init__(self, vectors: QueryVectors, encoding: dict[str, Future]):
-        self._vectors, self._encoding = vectors, encoding
-
-    def vector(self, role: str) -> np.ndarray | None:
-        """The query's vector for a role ("image_text" or "text"), once made; None without that model."""
-        if role in self._encoding:
-            with timing.stage("encode_wait"):  # what the encoders took beyond the work done meanwhile
-                self._encoding[role].result()
-        return getattr(self._vectors, role)
-
-    def result(self) -> QueryVectors:
-        for role in self._encoding:
-            self.vector(role)
-        return self._vectors
-
-
 def query_vectors(query: str) -> QueryVectors:
     """The query's vector for each configured model; a query asked recently costs no model at all.
+
+    The cache is read for both models in one round trip. The missing vectors are made on the
+    models' thread (search.ml.thread), the one thread of the process that runs models. The search
+    waits for them before it asks PostgreSQL anything: on 2 cores, gathering the full-text
+    candidates meanwhile made both slower than one after the other (bench/search_latency.py).
 
     A model that is not on this machine (not downloaded yet) is left out and named in `missing`:
     search then goes on with the signals it has, full text at least.
     """
-    return query_vectors_started(query).result()
-
-
-def query_vectors_started(query: str) -> PendingVectors:
-    """query_vectors, encoding in the encoder thread: each vector is there once the caller needs it.
-
-    The cache is read here, for both models in one round trip: a query asked recently is done at once.
-    """
     vectors, to_encode = _cached_vectors(query)
-    context = contextvars.copy_context()  # carries search.timing's listener into the thread
-    encoding = {
-        role: _encoder.submit(context.copy().run, _encode, query, vectors, role, model)
-        for role, model in sorted(to_encode, key=lambda pair: pair[0] != "text")  # the fast one first
-    }
-    return PendingVectors(vectors, encoding)
+    if to_encode:
+        model_thread.run(_encode_all, query, vectors, to_encode)
+    return vectors
 
 
 def _roles() -> list[tuple[str, str]]:
@@ -121,18 +84,22 @@ def _cached_vectors(query: str) -> tuple[QueryVectors, list[tuple[str, str]]]:
     return vectors, to_encode
 
 
-def _encode(query: str, vectors: QueryVectors, role: str, model: str) -> None:
-    from search.ml import registry  # torch: imported on the first query, in this thread
+def _encode_all(query: str, vectors: QueryVectors, to_encode: list[tuple[str, str]]) -> None:
+    from search.ml import registry  # torch: imported on the first query, on the models' thread
 
-    try:
-        with timing.stage(f"encode_{role}"):
-            vector = registry.get(role, for_queries=True).embed_queries([query])[0]
-    except ModelUnavailable as missing:
-        vectors.missing.append(missing)
-        return
-    vector = np.asarray(vector, dtype=np.float32)
-    setattr(vectors, role, vector)
-    cache.set(_cache_key(role, model, query), vector.tobytes(), CACHE_SECONDS)
+    made = {}
+    for role, model in to_encode:
+        try:
+            with timing.stage(f"encode_{role}"):
+                vector = registry.get(role, for_queries=True).embed_queries([query])[0]
+        except ModelUnavailable as missing:
+            vectors.missing.append(missing)
+            continue
+        vector = np.asarray(vector, dtype=np.float32)
+        setattr(vectors, role, vector)
+        made[_cache_key(role, model, query)] = vector.tobytes()
+    if made:
+        cache.set_many(made, CACHE_SECONDS)
 
 
 def text_floor() -> float:
@@ -147,8 +114,11 @@ def text_floor() -> float:
         return floor
     from search.ml import registry
 
-    model = registry.get("text", for_queries=True)  # the web process's: it loads no other
-    queries, passages = model.embed_queries(UNRELATED), model.embed_passages(UNRELATED)
+    def embedded():
+        model = registry.get("text", for_queries=True)  # the web process's: it loads no other
+        return model.embed_queries(UNRELATED), model.embed_passages(UNRELATED)
+
+    queries, passages = model_thread.run(embedded)
     similarities = queries @ passages.T
     unrelated = similarities[~np.eye(len(UNRELATED), dtype=bool)]
     floor = float(np.percentile(unrelated, 90))
@@ -163,7 +133,7 @@ def image_calibration() -> tuple[float, float]:
         return calibration
     from search.ml import registry
 
-    calibration = registry.get("image_text", for_queries=True).calibration()
+    calibration = model_thread.run(lambda: registry.get("image_text", for_queries=True).calibration())
     cache.set(key, calibration, None)
     return calibration
 

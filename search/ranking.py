@@ -8,6 +8,7 @@ mention or place outranks everything else. A naive reciprocal-rank fusion did wo
 vectors alone on Flickr8k; this fusion is measured against each signal by bench/search_quality.py.
 """
 
+import functools
 import math
 import re
 import unicodedata
@@ -89,6 +90,8 @@ def rank(candidates: list[Candidate], weights: Weights) -> list[Candidate]:
 
 def fold(text: str) -> str:
     """Lower-case without accents, as the database's photosearch_fold() does."""
+    if text.isascii():  # most texts: nothing to decompose (and a search folds thousands of words)
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text.lower().replace("œ", "oe").replace("æ", "ae").replace("ß", "ss"))
     return "".join(char for char in decomposed if not unicodedata.combining(char))
 
@@ -108,14 +111,26 @@ def exact_terms(query: str, *, hashtags: list[str], mentions: list[str], locatio
     ("sunset", "red boat" for #redboat): a tag that merely shares a word with a description is not.
     A place is asked for when the query holds all its words ("sunset in Lisbon").
     """
-    folded = fold(query)
-    words = query_words(query)
-    joined = "".join(words)
-    marked = {word[1:].strip(".") for word in _WORD.findall(folded) if word[0] in "#@"}
+    words, joined, marked = _query_parts(query)
     found = [f"#{tag}" for tag in hashtags if fold(tag) in marked or fold(tag) == joined]
     found += [f"@{name}" for name in mentions if fold(name) in marked or fold(name) == joined]
     for place in (part.strip() for part in location.split(",")):
-        place_words = query_words(place)
+        place_words = _place_words(place)
         if len(place) >= 3 and place_words and all(word in words for word in place_words):
             found.append(place)
     return found
+
+
+# A search asks exact_terms about each of its few hundred candidates: the query's side, and the
+# places (few, and shared by many posts), are worked out once.
+@functools.lru_cache(maxsize=256)
+def _query_parts(query: str) -> tuple[frozenset[str], str, frozenset[str]]:
+    """The query's folded words, those words joined (a tag written as words), and its #tags and @names."""
+    words = query_words(query)
+    marked = {word[1:].strip(".") for word in _WORD.findall(fold(query)) if word[0] in "#@"}
+    return frozenset(words), "".join(words), frozenset(marked)
+
+
+@functools.lru_cache(maxsize=4096)
+def _place_words(place: str) -> tuple[str, ...]:
+    return tuple(query_words(place))

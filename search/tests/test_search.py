@@ -116,15 +116,25 @@ def test_a_photo_found_by_its_alt_text_says_which_words_and_where(ana):
     ]
 
 
-def test_query_vectors_started_in_the_encoder_thread_are_those_of_a_plain_encoding(ana, settings):
+def test_queries_are_encoded_on_the_one_models_thread_and_cached(ana, monkeypatch):
+    # One thread runs every model of the web process (search.ml.thread): request threads never do.
+    import threading
+
     from django.core.cache import cache
 
     from search import query
+    from search.ml import registry
 
+    threads, get = [], registry.get
+
+    def get_and_note_the_thread(*args, **kwargs):
+        threads.append(threading.current_thread().name)
+        return get(*args, **kwargs)
+
+    monkeypatch.setattr(registry, "get", get_and_note_the_thread)
     cache.clear()
-    pending = query.query_vectors_started("a red boat at sunset")
-    started = pending.vector("text")
-    cache.clear()
-    plain = query.query_vectors("a red boat at sunset")
-    assert started is not None and np.allclose(started, plain.text)
-    assert pending.result().text is started
+    first = query.query_vectors("a red boat at sunset")
+    assert threads and all(name.startswith("models") for name in threads)
+    threads.clear()
+    again = query.query_vectors("a red boat at sunset")
+    assert threads == [] and np.allclose(again.text, first.text)  # from the cache: no model ran
