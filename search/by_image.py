@@ -108,10 +108,8 @@ def photos_looking_alike(*, scope: QuerySet[Photo], image, limit: int) -> dict[i
     # The whole model, vision tower included, loads on the first search by a photo in this process
     # (the web process too), never at import.
     from search.ml import registry
-    from search.ml import thread as model_thread
 
-    # On the models' thread, as every model call of the web process (search.ml.thread).
-    vector = model_thread.run(lambda: registry.get("image_text").embed_images([image])[0])
+    vector = registry.get("image_text").embed_images([image])[0]
     indexed = scope.filter(image_embedding_model=settings.IMAGE_TEXT_MODEL)
     ids = nearest(indexed, "image_embedding", vector, limit)
     distances = Photo.objects.filter(pk__in=ids).annotate(d=CosineDistance("image_embedding", vector))

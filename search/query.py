@@ -12,7 +12,6 @@ from django.conf import settings
 from django.core.cache import cache
 
 from search import timing
-from search.ml import thread as model_thread
 from search.ml.availability import model_path
 from search.ml.errors import ModelUnavailable
 
@@ -42,17 +41,17 @@ class QueryVectors:
 def query_vectors(query: str) -> QueryVectors:
     """The query's vector for each configured model; a query asked recently costs no model at all.
 
-    The cache is read for both models in one round trip. The missing vectors are made on the
-    models' thread (search.ml.thread), the one thread of the process that runs models. The search
-    waits for them before it asks PostgreSQL anything: on 2 cores, gathering the full-text
-    candidates meanwhile made both slower than one after the other (bench/search_latency.py).
+    The cache is read for both models in one round trip. The missing vectors are made in the
+    calling thread, before the search asks PostgreSQL anything: on 2 cores, encoding in a thread
+    of its own while the full-text candidates were gathered made both slower, and one models'
+    thread per process made searches under load wait seconds on each other (bench/load.py).
 
     A model that is not on this machine (not downloaded yet) is left out and named in `missing`:
     search then goes on with the signals it has, full text at least.
     """
     vectors, to_encode = _cached_vectors(query)
     if to_encode:
-        model_thread.run(_encode_all, query, vectors, to_encode)
+        _encode_all(query, vectors, to_encode)
     return vectors
 
 
@@ -85,7 +84,7 @@ def _cached_vectors(query: str) -> tuple[QueryVectors, list[tuple[str, str]]]:
 
 
 def _encode_all(query: str, vectors: QueryVectors, to_encode: list[tuple[str, str]]) -> None:
-    from search.ml import registry  # torch: imported on the first query, on the models' thread
+    from search.ml import registry  # torch: imported on the first query, never at import
 
     made = {}
     for role, model in to_encode:
@@ -114,11 +113,8 @@ def text_floor() -> float:
         return floor
     from search.ml import registry
 
-    def embedded():
-        model = registry.get("text", for_queries=True)  # the web process's: it loads no other
-        return model.embed_queries(UNRELATED), model.embed_passages(UNRELATED)
-
-    queries, passages = model_thread.run(embedded)
+    model = registry.get("text", for_queries=True)  # the web process's: it loads no other
+    queries, passages = model.embed_queries(UNRELATED), model.embed_passages(UNRELATED)
     similarities = queries @ passages.T
     unrelated = similarities[~np.eye(len(UNRELATED), dtype=bool)]
     floor = float(np.percentile(unrelated, 90))
@@ -133,7 +129,7 @@ def image_calibration() -> tuple[float, float]:
         return calibration
     from search.ml import registry
 
-    calibration = model_thread.run(lambda: registry.get("image_text", for_queries=True).calibration())
+    calibration = registry.get("image_text", for_queries=True).calibration()
     cache.set(key, calibration, None)
     return calibration
 

@@ -116,25 +116,22 @@ def test_a_photo_found_by_its_alt_text_says_which_words_and_where(ana):
     ]
 
 
-def test_queries_are_encoded_on_the_one_models_thread_and_cached(ana, monkeypatch):
-    # One thread runs every model of the web process (search.ml.thread): request threads never do.
-    import threading
-
+def test_a_query_asked_again_is_not_encoded_again(ana, monkeypatch):
     from django.core.cache import cache
 
     from search import query
     from search.ml import registry
 
-    threads, get = [], registry.get
+    calls, get = [], registry.get
 
-    def get_and_note_the_thread(*args, **kwargs):
-        threads.append(threading.current_thread().name)
+    def get_and_count(*args, **kwargs):
+        calls.append(args)
         return get(*args, **kwargs)
 
-    monkeypatch.setattr(registry, "get", get_and_note_the_thread)
+    monkeypatch.setattr(registry, "get", get_and_count)
     cache.clear()
     first = query.query_vectors("a red boat at sunset")
-    assert threads and all(name.startswith("models") for name in threads)
-    threads.clear()
+    assert calls  # encoded
+    calls.clear()
     again = query.query_vectors("a red boat at sunset")
-    assert threads == [] and np.allclose(again.text, first.text)  # from the cache: no model ran
+    assert calls == [] and np.allclose(again.text, first.text)  # from the cache: no model ran
