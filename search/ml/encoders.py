@@ -34,7 +34,7 @@ def int8_linear_layers(model: torch.nn.Module) -> torch.nn.Module:
     """The model, in fp32, with each Linear layer's weights in int8 and its inputs quantised on the fly.
 
     For the query encoders on CPU: a query is one short text, so the time is in the Linear layers'
-    matrix products, which fbgemm's int8 kernels run about 3x faster than fp32 (and than bf16, which
+    matrix products, which fbgemm's int8 kernels run about 2.3x faster than fp32 (and than bf16, which
     is slower than fp32 at one text a batch). The cost in quality, measured with the real MiniLM on
     Flickr8k (bench/search_quality.py), is under 0.005 of R@10 and MRR. Embeddings, layer norms and
     everything else stay fp32; stored vectors are never made this way.
