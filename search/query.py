@@ -70,10 +70,11 @@ def _cached_vectors(query: str) -> tuple[QueryVectors, list[tuple[str, str]]]:
     """The vectors of this query in the cache, and the (role, model) pairs still to encode."""
     vectors = QueryVectors(image_text=None, text=None)
     to_encode = []
+    roles = _roles()
     with timing.stage("query_cache"):
-        keys = {role: _cache_key(role, model, query) for role, model in _roles()}
+        keys = {role: _cache_key(role, model, query) for role, model in roles}
         stored = cache.get_many(list(keys.values())) if keys else {}
-    for role, model in _roles():
+    for role, model in roles:
         if (found := stored.get(keys[role])) is not None:
             setattr(vectors, role, np.frombuffer(found, dtype=np.float32))
         elif model_path(model) is None:  # not downloaded: no need to import torch to learn it

@@ -18,7 +18,7 @@ _stages: ContextVar[dict[str, float] | None] = ContextVar("search_stages", defau
 
 @contextmanager
 def recorded() -> Iterator[dict[str, float]]:
-    """Listen to the stages run inside the block (threads started with `contextvars.copy_context()` too)."""
+    """Listen to the stages run inside the block, in this thread."""
     stages: dict[str, float] = {}
     token = _stages.set(stages)
     try:

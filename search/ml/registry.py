@@ -20,7 +20,7 @@ from search.ml.errors import ModelUnavailable, role_setting
 log = logging.getLogger(__name__)
 
 _lock = threading.Lock()
-_loaded: dict[tuple[str, str], object] = {}
+_loaded: dict[tuple[str, str, str], object] = {}  # (role, model name, query mode or "")
 
 
 def get(role: str, *, for_queries: bool = False):
