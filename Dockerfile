@@ -26,4 +26,5 @@ RUN mkdir -p /data/media /data/models && chown -R photosearch:photosearch /data
 
 USER photosearch
 EXPOSE 8000
-CMD ["gunicorn", "photosearch.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+# Processes and threads: photosearch/gunicorn.py (WEB_WORKERS, WEB_THREADS).
+CMD ["gunicorn", "photosearch.wsgi", "--config", "python:photosearch.gunicorn", "--access-logfile", "-"]

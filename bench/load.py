@@ -11,7 +11,8 @@ The server is the production one: gunicorn on 127.0.0.1 (a free port), with the 
 collected into bench/out/static; only plain HTTP is allowed on loopback (SECURE_SSL_REDIRECT,
 SECURE_COOKIES and SECURE_HSTS_SECONDS off, as the test settings do). It uses the build's database
 and the same Redis (the cache is cleared first, so no query vector is cached from an earlier run).
-By default 2 workers x 4 threads (gthread), for 2 cores; --workers and --threads change it.
+By default the production server's processes and threads (photosearch/gunicorn.py: 4 workers x 4
+threads, gthread); --workers and --threads change them.
 
 Each simulated user is its own `requests` session, signed in through the log-in form before the clock
 starts (with CSRF token and session cookie, as a browser does), then, for --seconds:
@@ -62,6 +63,8 @@ import requests
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 # Sets the bench process's Django settings (the test settings, on the same servers) and offline models.
 from search_latency import ROOT, fresh_queries, load, percentile
+
+from photosearch import gunicorn as gunicorn_settings  # the production server's workers and threads
 
 OUT = ROOT / "bench" / "out"
 PASSWORD = "bench-load-Password-7"
@@ -184,8 +187,9 @@ def start_gunicorn(env: dict, port: int, workers: int, threads: int, log) -> sub
         [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True
     )
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "photosearch.wsgi", "--bind", f"127.0.0.1:{port}",
-         "--workers", str(workers), "--threads", str(threads), "--worker-class", "gthread" if threads > 1 else "sync",
+        [sys.executable, "-m", "gunicorn", "photosearch.wsgi", "--config", "python:photosearch.gunicorn",
+         "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--threads", str(threads),
+         "--worker-class", "gthread" if threads > 1 else "sync",
          "--no-control-socket"],  # its default path is shared by every gunicorn on the machine
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
     )  # fmt: skip
@@ -317,8 +321,11 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--photos", type=int, default=100_000)
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
-    parser.add_argument("--threads", type=int, default=4, help="threads per worker (gthread when above 1)")
+    # The production server's own counts (photosearch/gunicorn.py) unless asked otherwise.
+    parser.add_argument("--workers", type=int, default=gunicorn_settings.workers, help="gunicorn workers")
+    parser.add_argument(
+        "--threads", type=int, default=gunicorn_settings.threads, help="threads per worker (gthread when above 1)"
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(
         "--think", type=float, nargs=2, default=(1.0, 3.0), metavar=("MIN", "MAX"), help="seconds between actions"

@@ -305,6 +305,8 @@ TEXT_PASSAGE_PREFIX = os.environ.get("TEXT_PASSAGE_PREFIX")
 TEXT_SIMILARITY_SCALE = env_float("TEXT_SIMILARITY_SCALE", 0, minimum=0)  # 0: by model family
 SEARCH_FULLTEXT_WEIGHT = env_float("SEARCH_FULLTEXT_WEIGHT", 3.0, minimum=0)  # tuned on Flickr8k train + dev
 SEARCH_CANDIDATES = env_int("SEARCH_CANDIDATES", 100, minimum=10, maximum=1000)
+# How long a search's ranking is kept for its next pages and repeats (search/rankings.py); 0: never kept.
+SEARCH_RANKING_SECONDS = env_int("SEARCH_RANKING_SECONDS", 60, minimum=0)
 ML_DEVICE = env_choice("ML_DEVICE", "auto", ("auto", "cpu", "cuda", "mps"))
 ML_DTYPE = env_choice("ML_DTYPE", "auto", ("auto", "fp32", "bf16"))
 INDEX_BATCH_SIZE = env_int("INDEX_BATCH_SIZE", 8, minimum=1, maximum=256)

@@ -85,12 +85,13 @@ def _cached_vectors(query: str) -> tuple[QueryVectors, list[tuple[str, str]]]:
 
 
 def _encode_all(query: str, vectors: QueryVectors, to_encode: list[tuple[str, str]]) -> None:
-    from search.ml import registry  # torch: imported on the first query, never at import
+    from search.ml import registry, runtime  # torch: imported on the first query, never at import
 
     made = {}
     for role, model in to_encode:
         try:
-            with timing.stage(f"encode_{role}"):
+            # A request's own thread encodes, with every core if no other query is being encoded.
+            with runtime.query_threads(parallel=role == "image_text"), timing.stage(f"encode_{role}"):
                 vector = registry.get(role, for_queries=True).embed_queries([query])[0]
         except ModelUnavailable as missing:
             vectors.missing.append(missing)

@@ -26,7 +26,7 @@ from pgvector.django import CosineDistance
 from photosearch.throttle import throttle
 from profiles.models import InstagramProfile, Photo, Post
 from search import query as query_module
-from search import timing
+from search import rankings, timing
 from search.fulltext import fulltext_lexemes, fulltext_query, inverse_document_frequency, lexeme_counts, matched_share
 from search.matching import Match, photo_matches
 from search.ranking import Candidate, Weights, exact_terms, rank
@@ -78,6 +78,7 @@ class SearchResult:
     page: int = 1
     missing_models: list[str] = field(default_factory=list)  # why some signals were left out
     by_image: bool = False  # a search by a photo (search.by_image), not by words
+    ranking_key: str = ""  # the kept ranking it is a page of (search.rankings): its cards can be kept too
 
     @property
     def has_next(self) -> bool:
@@ -89,14 +90,23 @@ def photos_scope(*, user, filters: SearchFilters = SearchFilters()) -> QuerySet[
 
     user=None is the administrator's view (`manage.py search` without --user): every stored profile.
     """
+    return _scope(searchable_profile_ids(user=user, filters=filters), filters)
+
+
+def searchable_profile_ids(*, user, filters: SearchFilters = SearchFilters()) -> list[int]:
+    """The profiles a search covers, in order: those the user tracks, or those of the filter among them."""
     profiles = InstagramProfile.objects.all() if user is None else InstagramProfile.objects.tracked_by(user)
-    # The ids themselves, not a subquery: every candidate query then joins photos to posts only.
     allowed = set(profiles.values_list("pk", flat=True))
     if filters.profile_ids:
         if not set(filters.profile_ids) <= allowed:
             raise SearchError("You can only search the profiles you track.")
         allowed = set(filters.profile_ids)
-    photos = Photo.objects.filter(post__profile_id__in=sorted(allowed))
+    return sorted(allowed)
+
+
+def _scope(profile_ids: list[int], filters: SearchFilters) -> QuerySet[Photo]:
+    # The ids themselves, not a subquery: every candidate query then joins photos to posts only.
+    photos = Photo.objects.filter(post__profile_id__in=profile_ids)
     if filters.taken_after:
         photos = photos.filter(post__taken_at__date__gte=filters.taken_after)
     if filters.taken_before:
@@ -134,11 +144,42 @@ def current_weights(vectors: query_module.QueryVectors | None = None) -> Weights
     )
 
 
+@dataclass
+class Ranking:
+    """A search's posts in order, each by its best photo, before any page is read: what search.rankings keeps."""
+
+    chosen: list[Candidate]
+    lexemes: list[str]
+    weights: Weights
+    missing_models: list[str]
+
+
 def photos_search(*, user, query: str, filters: SearchFilters = SearchFilters(), page: int = 1) -> SearchResult:
-    """One page of the posts best matching the query (user=None: every profile's); see the module's docstring."""
+    """One page of the posts best matching the query (user=None: every profile's); see the module's docstring.
+
+    A ranking made in the last minute for the same query, profiles and filters is reused
+    (search.rankings): the next page, or the same words asked again, cost only the page's query.
+    """
     query = clean_query(query)
     with timing.stage("scope"):
-        scope = photos_scope(user=user, filters=filters)
+        profile_ids = searchable_profile_ids(user=user, filters=filters)
+    with timing.stage("ranking_cache"):
+        ranking_key = rankings.key(query=query, profile_ids=profile_ids, filters=filters)
+        ranking = rankings.get(ranking_key)
+    if ranking is None:
+        ranking = _ranking(query, _scope(profile_ids, filters), filters)
+        if ranking.missing_models:  # once the models are here, the search must use them
+            ranking_key = ""
+        else:
+            rankings.put(ranking_key, ranking)
+    page = max(1, page)
+    with timing.stage("page"):
+        result = _result_page(query, ranking, page)
+    result.ranking_key = ranking_key if rankings.enabled() else ""
+    return result
+
+
+def _ranking(query: str, scope: QuerySet[Photo], filters: SearchFilters) -> Ranking:
     vectors = query_module.query_vectors(query)
     lexemes = fulltext_lexemes(query)
     candidates = search_candidates(
@@ -146,39 +187,41 @@ def photos_search(*, user, query: str, filters: SearchFilters = SearchFilters(),
     )
     with timing.stage("ranking"):
         weights = current_weights(vectors)
-        ranked = rank(candidates, weights)
         best_per_post: dict[int, Candidate] = {}
-        for candidate in ranked:
+        for candidate in rank(candidates, weights):
             best_per_post.setdefault(candidate.post_id, candidate)
         chosen = list(best_per_post.values())
         if filters.sort == "date":
             chosen.sort(key=lambda c: (c.taken_at, c.photo_id), reverse=True)
-    page = max(1, page)
-    chosen_page = chosen[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
-    with timing.stage("page"):
-        return _result_page(query, chosen_page, lexemes, weights, vectors, total=len(chosen), page=page)
+    return Ranking(chosen, lexemes, weights, missing_models=[str(problem) for problem in vectors.missing])
 
 
-def _result_page(query, chosen_page, lexemes, weights, vectors, *, total, page) -> SearchResult:
-    """The page's posts, read with their profiles in one query, and what matched in each."""
+def _result_page(query: str, ranking: Ranking, page: int) -> SearchResult:
+    """The page's posts, read with their profiles in one query, and what matched in each.
+
+    A photo deleted since the ranking was made (a kept ranking is a minute old at most) is left out.
+    """
+    chosen_page = ranking.chosen[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
     photos = (
         Photo.objects.select_related("post__profile").defer(*UNSHOWN_FIELDS).in_bulk([c.photo_id for c in chosen_page])
     )
-    terms = [lexeme for lexeme in lexemes if len(lexeme) >= 3]
+    terms = [lexeme for lexeme in ranking.lexemes if len(lexeme) >= 3]
     hits = [
         PostHit(
             post=photos[c.photo_id].post,
             photo=photos[c.photo_id],
             score=c.score,
-            signals=c.signals(weights),
+            signals=c.signals(ranking.weights),
             exact=c.exact,
             terms=terms,
             matched=photo_matches(photos[c.photo_id], terms),
         )
         for c in chosen_page
+        if c.photo_id in photos
     ]
-    missing = [str(problem) for problem in vectors.missing]
-    return SearchResult(query=query, hits=hits, total=total, page=page, missing_models=missing)
+    return SearchResult(
+        query=query, hits=hits, total=len(ranking.chosen), page=page, missing_models=ranking.missing_models
+    )
 
 
 def photos_browse(*, user, filters: SearchFilters, page: int = 1) -> SearchResult:

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.http import FileResponse, Http404
 from django.shortcuts import render
 from django.views.decorators.cache import cache_control
@@ -46,6 +47,7 @@ def search(request):
         "result": result,
         "tracks_any": form.fields["profile"].queryset.exists(),
         "models_missing": models_missing(),
+        "ranking_seconds": settings.SEARCH_RANKING_SECONDS,  # how long a kept ranking's cards are kept
     }
     if result and result.has_next:
         following = request.GET.copy()

@@ -27,7 +27,7 @@ from django.utils import timezone
 
 from profiles.images import ImageRefused
 from profiles.models import Photo
-from search import perceptual
+from search import perceptual, rankings
 from search.imaging import load_for_models
 from search.thumbnails import ensure_thumbnail
 
@@ -221,6 +221,7 @@ def _decode(photos: list[Photo], result: IndexResult, *, thumbnails: bool) -> di
 def _save(photos: list[Photo], result: IndexResult, *, fields: list[str], keep_newer_text: bool = False) -> None:
     """Write a batch's outputs and failures together: all of them or, on any error, none."""
     with _stage(result, "database"), transaction.atomic():
+        transaction.on_commit(rankings.renew_generation)  # searches kept from before would miss these photos
         if keep_newer_text:
             _keep_newer_text_vectors(photos)
         if photos:

@@ -1,11 +1,15 @@
+import subprocess
+import sys
+import threading
 from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 
-from search.ml import registry, runtime
+from search.ml import encoders, registry, runtime
 from search.ml.errors import ModelUnavailable
+from search.tests.tiny_models import build_siglip
 
 
 def test_a_query_encoder_leaves_the_vision_tower_out_and_embeds_text_like_the_full_model(settings):
@@ -15,6 +19,21 @@ def test_a_query_encoder_leaves_the_vision_tower_out_and_embeds_text_like_the_fu
     assert for_queries.model.vision_model is None and full.model.vision_model is not None
     texts = ["chien sur la plage", "red boat at sunset"]
     assert np.allclose(for_queries.embed_queries(texts), full.embed_texts(texts), atol=1e-5)
+
+
+def test_a_siglip_text_cut_to_the_positions_that_count_embeds_exactly_as_padded_to_64(tmp_path):
+    model = encoders.ImageTextEmbedder.load(
+        build_siglip(tmp_path / "siglip", dimensions=32), device=torch.device("cpu"), dtype=torch.float32
+    )
+    texts = ["chien", "a red boat at sunset on a calm sea, two people waving from the deck"]
+    tokens = model.tokenizer(texts, truncation=True, return_tensors="pt", **model.text_padding)
+    assert tokens["input_ids"].shape[1] == 64 and "attention_mask" in tokens
+    with torch.inference_mode():
+        padded = torch.nn.functional.normalize(model.model.get_text_features(**tokens).pooler_output, dim=-1)
+    cut = encoders._without_unseen_padding(tokens)
+    assert cut["input_ids"].shape[1] < 20 and cut["position_ids"][0, -1] == 63
+    assert np.allclose(model.embed_texts(texts), padded.numpy(), atol=1e-5)
+    assert np.allclose(model.embed_texts(texts[:1]), padded.numpy()[:1], atol=1e-5)  # alone, as a query is
 
 
 def test_query_encoders_on_cpu_run_int8_linear_layers_and_embed_close_to_the_full_model(settings):
@@ -69,3 +88,30 @@ def test_a_bf16_model_gives_vectors_close_to_fp32(settings):
     registry.forget()
     fp32 = registry.get("text").embed_passages(["a dog on the beach"])
     assert float(bf16[0] @ fp32[0]) > 0.99
+
+
+def test_a_query_encodes_on_every_core_alone_and_on_one_beside_another(settings, tmp_path, monkeypatch):
+    settings.ML_THREADS, settings.DATA_DIR = 2, tmp_path
+    monkeypatch.setattr(runtime, "_query_cores_file", None)  # the lease file of this test's data folder
+    take_lease = "import fcntl, sys; fcntl.flock(open(sys.argv[1], 'a'), fcntl.LOCK_EX | fcntl.LOCK_NB)"
+    before = torch.get_num_threads()
+    beside = []
+    with runtime.query_threads() as alone:
+        assert alone == 2 and torch.get_num_threads() == 2
+
+        def another_request():
+            with runtime.query_threads() as threads:
+                beside.append((threads, torch.get_num_threads()))
+
+        thread = threading.Thread(target=another_request)
+        thread.start()
+        thread.join()
+        # Another web process of the machine cannot take the lease either.
+        other_process = subprocess.run(
+            [sys.executable, "-c", take_lease, str(tmp_path / "query-cores.lock")], capture_output=True, text=True
+        )
+        assert other_process.returncode != 0 and "BlockingIOError" in other_process.stderr
+    assert beside == [(1, 1)]
+    assert torch.get_num_threads() == before  # a worker's indexing keeps its own count
+    with runtime.query_threads() as again:  # the lease was given back
+        assert again == 2

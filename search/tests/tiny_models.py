@@ -1,6 +1,6 @@
 """Tiny randomly initialised models of each role, built from configs into a folder (no download).
 
-They have the architectures of the real ones (CLIP for image-text, BLIP for descriptions, BERT for
+They have the architectures of the real ones (CLIP and SigLIP for image-text, BLIP for descriptions, BERT for
 text) at a few hundred kilobytes, and vectors of the configured sizes, so they go through the same
 loading, batching and storing code. Their outputs mean nothing: tests check shapes and plumbing,
 and use the real all-MiniLM-L6-v2 where meaning matters.
@@ -24,6 +24,9 @@ from transformers import (
     CLIPModel,
     CLIPProcessor,
     CLIPTokenizer,
+    SiglipConfig,
+    SiglipImageProcessor,
+    SiglipModel,
 )
 
 WORDS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "[DEC]", "[ENC]", *string.ascii_lowercase, *string.digits]
@@ -66,6 +69,26 @@ def build_clip(folder: Path, *, dimensions: int, seed: int = 0) -> Path:
     )  # fmt: skip
     torch.manual_seed(seed)
     CLIPModel(config).eval().save_pretrained(folder)
+    return folder
+
+
+def build_siglip(folder: Path, *, dimensions: int, seed: int = 0) -> Path:
+    """SigLIP's architecture (texts padded to 64 tokens, pooled at the last position), with a BERT vocabulary."""
+    tokenizer = _bert_tokenizer(folder)
+    tokenizer.save_pretrained(folder)
+    SiglipImageProcessor(size={"height": 32, "width": 32}).save_pretrained(folder)
+    config = SiglipConfig(
+        text_config={
+            "vocab_size": len(WORDS), "hidden_size": dimensions, "intermediate_size": 64, "num_hidden_layers": 2,
+            "num_attention_heads": 4, "max_position_embeddings": 64, "pad_token_id": tokenizer.pad_token_id,
+        },
+        vision_config={
+            "image_size": 32, "patch_size": 8, "hidden_size": dimensions, "intermediate_size": 64,
+            "num_hidden_layers": 2, "num_attention_heads": 4,
+        },
+    )  # fmt: skip
+    torch.manual_seed(seed)
+    SiglipModel(config).eval().save_pretrained(folder)
     return folder
 
 

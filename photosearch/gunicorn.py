@@ -1,0 +1,18 @@
+"""The production web server's settings: `gunicorn photosearch.wsgi --config python:photosearch.gunicorn`.
+
+The Dockerfile's server and bench/load.py's. Four processes of four threads each, on two cores:
+a search waits on PostgreSQL and Redis for much of its time (threads fill that time), and the rest
+is Python, which one process runs on one core at a time (more processes share the GIL's load).
+Measured by bench/load.py (50 people searching 100,000 photos, 2 cores): p95 450 ms with 4 x 4,
+774 ms with 2 x 4 and 1,133 ms with 4 sync workers, in runs on the same code.
+
+Each process holds its own query encoders (the text towers, about 1 GB with SigLIP 2's vocabulary):
+on a machine short of memory, WEB_WORKERS lowers the count and WEB_THREADS raises the threads.
+"""
+
+import os
+
+bind = os.environ.get("WEB_BIND", "0.0.0.0:8000")
+workers = int(os.environ.get("WEB_WORKERS", "4"))
+threads = int(os.environ.get("WEB_THREADS", "4"))
+worker_class = "gthread"
