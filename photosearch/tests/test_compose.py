@@ -134,9 +134,8 @@ def production_web():
     """
     port = free_port()
     arguments = command("web")
-    arguments[arguments.index("--bind") + 1] = f"127.0.0.1:{port}"
-    arguments[arguments.index("--workers") + 1] = "1"
-    compose_env = environment("web")
+    assert "python:photosearch.gunicorn" in arguments  # its processes, threads and address come from there
+    compose_env = environment("web") | {"WEB_BIND": f"127.0.0.1:{port}", "WEB_WORKERS": "1"}
     for name in ("DATABASE_URL", "REDIS_URL", "DATA_DIR", "MEDIA_ROOT", "HF_HOME"):
         compose_env.pop(name)
     env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "REDIS_DB", "DJANGO_SETTINGS_MODULE"}}
@@ -158,7 +157,9 @@ def production_web():
 def test_the_web_health_check_passes_against_the_production_web_process(production_web):
     test = SERVICES["web"]["healthcheck"]["test"]
     assert test[:3] == ["CMD", "python", "-c"]
-    assert "--bind" in command("web") and option(command("web"), "--bind") == "0.0.0.0:8000"
+    from photosearch import gunicorn as web_server  # the command's --config: where it listens
+
+    assert "WEB_BIND" not in environment("web") and web_server.bind == "0.0.0.0:8000"
     check = test[3].replace("127.0.0.1:8000", f"127.0.0.1:{production_web}")
     result = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, timeout=30)
     assert result.returncode == 0, result.stderr
