@@ -16,10 +16,14 @@ from django.conf import settings
 from django.core.cache import cache
 
 GENERATION_KEY = "search-generation"
+# Bump when what a kept ranking holds changes shape (services.Ranking, ranking.Candidate): a ranking
+# kept by the code before a deploy is then never read by the code after it.
+FORMAT = "1"
 
 
 def key(*, query: str, profile_ids: list[int], filters) -> str:
     parts = [
+        FORMAT,
         query,
         ",".join(map(str, profile_ids)),
         repr(filters),  # a frozen dataclass: its repr names every field and value
