@@ -44,9 +44,11 @@ def get(ranking_key: str):
     return cache.get(ranking_key) if enabled() else None
 
 
-def put(ranking_key: str, ranking) -> None:
+def put(ranking_key: str, ranking) -> bool:
+    """Keep the ranking; whether it was (not when SEARCH_RANKING_SECONDS is 0)."""
     if enabled():
         cache.set(ranking_key, ranking, settings.SEARCH_RANKING_SECONDS)
+    return enabled()
 
 
 def generation() -> str:

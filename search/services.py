@@ -166,16 +166,15 @@ def photos_search(*, user, query: str, filters: SearchFilters = SearchFilters(),
     with timing.stage("ranking_cache"):
         ranking_key = rankings.key(query=query, profile_ids=profile_ids, filters=filters)
         ranking = rankings.get(ranking_key)
+    kept = ranking is not None
     if ranking is None:
         ranking = _ranking(query, _scope(profile_ids, filters), filters)
-        if ranking.missing_models:  # once the models are here, the search must use them
-            ranking_key = ""
-        else:
-            rankings.put(ranking_key, ranking)
+        # One made without a missing model is not kept: once the model is here, searches use it.
+        kept = not ranking.missing_models and rankings.put(ranking_key, ranking)
     page = max(1, page)
     with timing.stage("page"):
         result = _result_page(query, ranking, page)
-    result.ranking_key = ranking_key if rankings.enabled() else ""
+    result.ranking_key = ranking_key if kept else ""
     return result
 
 

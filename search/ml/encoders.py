@@ -90,7 +90,7 @@ class ImageTextEmbedder:
 
     def embed_texts(self, texts: list[str]) -> np.ndarray:
         tokens = self.tokenizer(texts, truncation=True, return_tensors="pt", **self.text_padding)
-        inputs = _without_unseen_padding(tokens) if "max_length" in self.text_padding.values() else dict(tokens)
+        inputs = _without_unseen_padding(tokens) if self.text_padding["padding"] == "max_length" else dict(tokens)
         with torch.inference_mode():
             output = self.model.get_text_features(**{k: v.to(self.device) for k, v in inputs.items()})
         return _normalised(_pooled(output))

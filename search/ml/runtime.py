@@ -78,9 +78,9 @@ def query_threads(*, parallel: bool = True) -> Iterator[int]:
 
     Alone, the image-text model's text tower runs about 1.4x faster on two cores than on one (the
     small text embedder runs as fast on one: parallel=False gives it one thread and leaves the
-    lease to others). Under load, several
-    requests encode at once, and each with a pool of threads would make the cores spin and wait
-    on each other: one thread each shares them best (bench/load.py). Which case this is, is
+    lease to others). Under load, several requests encode at once, and each with a pool of threads
+    would make the cores spin and wait on each other: one thread each shares them best
+    (bench/load.py). Which case this is, is
     decided by a lease that every process of the machine asks for without waiting (a lock within
     the process, then an flock on a file in DATA_DIR): the holder gets every core, the others one
     each. The count is the calling thread's own (OpenMP's is per thread), and is put back after,

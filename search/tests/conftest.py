@@ -25,6 +25,11 @@ def minilm(settings):
     registry.forget()
 
 
+def shortcodes(result) -> list[str]:
+    """The shortcodes of a search result's posts, in order."""
+    return [hit.post.shortcode for hit in result.hits]
+
+
 def post_with(profile, shortcode, *descriptions, when=datetime(2024, 6, 1, tzinfo=UTC), **fields):
     kind = Post.Kind.CAROUSEL if len(descriptions) > 1 else Post.Kind.IMAGE
     post = make_post(profile=profile, shortcode=shortcode, taken_at=when, kind=kind, **fields)

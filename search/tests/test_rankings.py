@@ -7,11 +7,7 @@ from profiles.tests.factories import make_profile
 from search import timing
 from search.indexing import photos_index
 from search.services import SearchFilters, photos_search
-from search.tests.conftest import post_with
-
-
-def shortcodes(result):
-    return [hit.post.shortcode for hit in result.hits]
+from search.tests.conftest import post_with, shortcodes
 
 
 def searched(user, query, **kwargs):

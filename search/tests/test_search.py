@@ -10,12 +10,9 @@ from profiles.models import Tracking
 from profiles.tests.factories import make_photo, make_post, make_profile
 from search.ml import registry
 from search.services import SearchError, SearchFilters, photos_search
+from search.tests.conftest import shortcodes
 
 pytestmark = pytest.mark.django_db
-
-
-def shortcodes(result):
-    return [hit.post.shortcode for hit in result.hits]
 
 
 def test_it_ranks_a_paraphrase_of_the_description_first(ana):

@@ -1,7 +1,7 @@
 """Tiny randomly initialised models of each role, built from configs into a folder (no download).
 
-They have the architectures of the real ones (CLIP and SigLIP for image-text, BLIP for descriptions, BERT for
-text) at a few hundred kilobytes, and vectors of the configured sizes, so they go through the same
+They have the architectures of the real ones (CLIP and SigLIP for image-text, BLIP for descriptions,
+BERT for text) at a few hundred kilobytes, and vectors of the configured sizes, so they go through the same
 loading, batching and storing code. Their outputs mean nothing: tests check shapes and plumbing,
 and use the real all-MiniLM-L6-v2 where meaning matters.
 """
