@@ -147,6 +147,8 @@ def tiny_models(settings, tiny_model_dir, monkeypatch):
     # The reader is real and small, but reading every test photo costs time: tests that read turn it on.
     settings.OCR_ENGINE = ""
     settings.ML_DTYPE = "fp32"
+    # Their int8 query encoders are exported once a run, beside them (never into the data folder).
+    settings.QUERY_ENCODERS_DIR = tiny_model_dir / "query-encoders"
     yield tiny_model_dir
     registry.forget()
 

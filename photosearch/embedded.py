@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import hashlib
+import os
 import subprocess
 import tempfile
 import time
@@ -64,6 +65,10 @@ def postgres_settings(data_dir: Path) -> dict:
                 f"Its log is {log}; set DATABASE_URL to use another server."
             ) from exc
         socket_dir = server.get_postmaster_info().socket_dir
+        if _tuned(socket_dir):  # a setting read at start changed, and nothing else uses the server yet
+            server.stop()
+            server.start()
+            socket_dir = server.get_postmaster_info().socket_dir
         _create_database(socket_dir)
     return {
         "ENGINE": "django.db.backends.postgresql",
@@ -73,6 +78,39 @@ def postgres_settings(data_dir: Path) -> dict:
         "HOST": str(socket_dir),
         "PORT": "",
     }
+
+
+def shared_buffers_mb() -> int:
+    """PostgreSQL's own cache for the embedded server: an eighth of the machine's memory, from 128 MB to 1 GB.
+
+    Its default, 128 MB, holds a fraction of a library of 100,000 photos (the photos table and
+    its indexes are about 950 MB): every search then reads its rows from the system's cache, a
+    copy each, which at 100,000 photos made the full-text candidates 40% slower (bench/search_latency.py).
+    """
+    memory_mb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2**20
+    return max(128, min(1024, memory_mb // 8))
+
+
+def _tuned(socket_dir: Path) -> bool:
+    """Set the embedded server's settings (ALTER SYSTEM): whether it should restart now for them to hold.
+
+    A setting read only at start (shared_buffers) holds from the next start. That is now when no
+    other process is connected (the first start, from `make run`'s migrate); else the next time
+    the server starts (`manage.py embedded stop`, a reboot).
+    """
+    import psycopg
+
+    wanted = shared_buffers_mb()
+    with psycopg.connect(host=str(socket_dir), user="postgres", dbname="postgres", autocommit=True) as conn:
+        # pg_settings says it in blocks of 8 kB.
+        running = conn.execute("SELECT setting::bigint * 8 / 1024 FROM pg_settings WHERE name = 'shared_buffers'")
+        if running.fetchone()[0] == wanted:
+            return False
+        conn.execute(f"ALTER SYSTEM SET shared_buffers = '{wanted}MB'")
+        others = conn.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()"
+        ).fetchone()[0]
+    return others == 0
 
 
 def _create_database(socket_dir: Path) -> None:

@@ -5,6 +5,7 @@ the text embedder, loaded on the first query (never at import), then kept by the
 """
 
 import hashlib
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -90,9 +91,12 @@ def _encode_all(query: str, vectors: QueryVectors, to_encode: list[tuple[str, st
     made = {}
     for role, model in to_encode:
         try:
-            # A request's own thread encodes, with every core if no other query is being encoded.
-            with runtime.query_threads(parallel=role == "image_text"), timing.stage(f"encode_{role}"):
-                vector = registry.get(role, for_queries=True).embed_queries([query])[0]
+            encoder = registry.get(role, for_queries=True)
+            # ONNX Runtime's encoders have threads of their own; torch's run in the request's thread,
+            # with every core if no other query is being encoded.
+            threads = nullcontext() if encoder.own_threads else runtime.query_threads(parallel=role == "image_text")
+            with threads, timing.stage(f"encode_{role}"):
+                vector = encoder.embed_queries([query])[0]
         except ModelUnavailable as missing:
             vectors.missing.append(missing)
             continue

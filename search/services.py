@@ -350,8 +350,8 @@ def vector_search(*, limit: int, exact: bool = False) -> Iterator[None]:
         cursor.execute(
             "SELECT set_config('hnsw.ef_search', %s, true), set_config('hnsw.iterative_scan', 'relaxed_order', true),"
             " set_config('enable_indexscan', %s, true), set_config('enable_hashjoin', %s, true),"
-            " set_config('max_parallel_workers_per_gather', '0', true)",
-            [str(max(limit, 40)), "off" if exact else "on", "on" if exact else "off"],
+            " set_config('enable_mergejoin', %s, true), set_config('max_parallel_workers_per_gather', '0', true)",
+            [str(max(limit, 40)), "off" if exact else "on", "on" if exact else "off", "on" if exact else "off"],
         )
         yield
 

@@ -94,6 +94,21 @@ def test_the_embedded_servers_outlive_the_processes_that_use_them():
     assert health.redis_answers()
 
 
+def test_the_embedded_postgresql_keeps_an_eighth_of_the_memory_as_its_cache_up_to_a_gigabyte(db):
+    if os.environ.get("DATABASE_URL"):
+        pytest.skip("this run uses a configured server, not the embedded one")
+    from django.db import connection
+
+    from photosearch import embedded
+
+    memory_mb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2**20
+    assert embedded.shared_buffers_mb() == max(128, min(1024, memory_mb // 8))
+    # Set at the server's first start (this run's, on a fresh clone) and held since: not PostgreSQL's 128 MB.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT setting::bigint * 8 / 1024 FROM pg_settings WHERE name = 'shared_buffers'")
+        assert cursor.fetchone()[0] == embedded.shared_buffers_mb()
+
+
 def test_a_management_command_runs_on_a_machine_without_an_smtp_server():
     # `manage.py download_models`, `search`, `load_demo`... as the README tells a person to run them, no DEBUG.
     result = run_python(manage("check"), **{**PRODUCTION, "DEBUG": "0"})

@@ -3,6 +3,7 @@
 import pytest
 from django.core.management import call_command
 
+from search.ml import query_encoders
 from search.ml.availability import model_path, models_missing
 
 pytestmark = pytest.mark.django_db
@@ -46,6 +47,21 @@ def test_with_every_model_here_it_says_they_are_ready_and_where(tiny_models, off
     assert str(offline_hub) in out
     assert out.count(": ready in ") == 3
     assert "starts without" not in out
+
+
+def test_it_exports_the_query_encoders_so_that_the_first_search_does_not_wait(
+    tiny_models, offline_hub, settings, capsys, monkeypatch
+):
+    settings.ML_QUERY_INT8, settings.QUERY_ENCODERS_DIR = True, offline_hub.parent / "exports"
+    call_command("download_models", "--if-missing")
+    out = capsys.readouterr().out
+    exports = sorted(path.name.split("-")[0] for path in settings.QUERY_ENCODERS_DIR.iterdir() if path.is_dir())
+    assert exports == ["image_text", "text"]
+    assert out.count("its query encoder (int8, ONNX Runtime)...\n  ready in ") == 2
+    # Made once: a second run finds them (exporting again would raise here).
+    monkeypatch.setattr(query_encoders, "_export", lambda *args: pytest.fail("exported again"))
+    call_command("download_models", "--if-missing")
+    assert capsys.readouterr().out.count("  ready in ") == 2
 
 
 def test_a_role_turned_off_is_not_fetched(tiny_models, offline_hub, settings, capsys):

@@ -1,3 +1,5 @@
+import logging
+import shutil
 import subprocess
 import sys
 import threading
@@ -7,7 +9,7 @@ import numpy as np
 import pytest
 import torch
 
-from search.ml import encoders, registry, runtime
+from search.ml import encoders, query_encoders, registry, runtime
 from search.ml.errors import ModelUnavailable
 from search.tests.tiny_models import build_siglip
 
@@ -36,17 +38,79 @@ def test_a_siglip_text_cut_to_the_positions_that_count_embeds_exactly_as_padded_
     assert np.allclose(model.embed_texts(texts[:1]), padded.numpy()[:1], atol=1e-5)  # alone, as a query is
 
 
-def test_query_encoders_on_cpu_run_int8_linear_layers_and_embed_close_to_the_full_model(settings):
+TEXTS = ["chien sur la plage", "red boat at sunset", "a", "two children playing football in a park after school"]
+
+
+def test_query_encoders_on_cpu_run_an_int8_onnx_export_and_embed_close_to_the_full_model(settings):
     settings.ML_QUERY_INT8 = True
-    texts = ["chien sur la plage", "red boat at sunset"]
     for role in ("image_text", "text"):
         full, for_queries = registry.get(role), registry.get(role, for_queries=True)
-        linears = [type(m) for m in for_queries.model.modules() if isinstance(m, torch.nn.Linear)]
-        assert not linears, f"{role}: Linear layers left in float"
-        assert any(isinstance(m, torch.ao.nn.quantized.dynamic.Linear) for m in for_queries.model.modules())
-        expected = full.embed_texts(texts) if role == "image_text" else full.embed_queries(texts)
-        cosines = np.sum(for_queries.embed_queries(texts) * expected, axis=1)
-        assert cosines.min() > 0.98, (role, cosines)
+        assert isinstance(for_queries, (query_encoders.ImageTextQueries, query_encoders.TextQueries))
+        expected = full.embed_texts(TEXTS) if role == "image_text" else full.embed_queries(TEXTS)
+        # A batch of texts of different lengths (padded, masked: a mask traced wrong would be far off), and
+        # each alone, as a query is (activations are quantised per batch, so the two differ a little).
+        together = for_queries.embed_queries(TEXTS)
+        alone = np.concatenate([for_queries.embed_queries([text]) for text in TEXTS])
+        for vectors in (together, alone):
+            cosines = np.sum(vectors * expected, axis=1)
+            assert cosines.min() > 0.98, (role, cosines)
+    assert registry.get("image_text", for_queries=True).calibration() == registry.get("image_text").calibration()
+
+
+def test_a_siglip_query_encoder_cuts_the_padding_and_embeds_as_the_full_model(settings, tmp_path):
+    settings.IMAGE_TEXT_MODEL = str(build_siglip(tmp_path / "siglip", dimensions=32))
+    settings.ML_QUERY_INT8 = True
+    full, for_queries = registry.get("image_text"), registry.get("image_text", for_queries=True)
+    assert isinstance(for_queries, query_encoders.ImageTextQueries)
+    cosines = np.sum(for_queries.embed_queries(TEXTS) * full.embed_texts(TEXTS), axis=1)
+    assert cosines.min() > 0.98, cosines
+    alone = np.sum(for_queries.embed_queries(TEXTS[:1]) * full.embed_texts(TEXTS[:1]), axis=1)
+    assert alone.min() > 0.98, alone
+
+
+def test_an_export_is_made_once_and_made_again_when_the_model_changes(settings, tmp_model_copy, tmp_path, monkeypatch):
+    settings.ML_QUERY_INT8, settings.QUERY_ENCODERS_DIR = True, tmp_path / "exports"
+    settings.TEXT_MODEL = str(tmp_model_copy)
+    first = registry.get("text", for_queries=True).embed_queries(TEXTS)
+    [folder] = [each for each in Path(settings.QUERY_ENCODERS_DIR).glob("text-*") if each.is_dir()]
+    registry.forget()
+
+    def no_second_export(*args):
+        raise AssertionError("exported again")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(query_encoders, "_export", no_second_export)
+        assert np.allclose(registry.get("text", for_queries=True).embed_queries(TEXTS), first)
+    # New weights in the model's folder (a fine-tune copied over it): a new export, the old one removed.
+    registry.forget()
+    weights = tmp_model_copy / "model.safetensors"
+    weights.write_bytes(weights.read_bytes())
+    registry.get("text", for_queries=True)
+    [new_folder] = [each for each in Path(settings.QUERY_ENCODERS_DIR).glob("text-*") if each.is_dir()]
+    assert new_folder != folder and not folder.exists()
+
+
+def test_a_model_that_cannot_be_exported_has_its_queries_encoded_in_full_precision(
+    settings, tmp_path, monkeypatch, caplog
+):
+    settings.ML_QUERY_INT8, settings.QUERY_ENCODERS_DIR = True, tmp_path / "exports"
+
+    def refuse(module, inputs, path):
+        raise RuntimeError("Exporting the operator 'aten::something' to ONNX opset version 17 is not supported.")
+
+    monkeypatch.setattr(query_encoders, "_to_onnx", refuse)
+    with caplog.at_level(logging.WARNING, logger=registry.log.name):  # whatever level an earlier test left
+        for_queries = registry.get("text", for_queries=True)
+    assert not isinstance(for_queries, query_encoders.TextQueries)
+    assert np.allclose(for_queries.embed_queries(TEXTS), registry.get("text").embed_queries(TEXTS), atol=1e-5)
+    assert "run in full precision" in caplog.text and "aten::something" in caplog.text
+    assert not [each for each in Path(settings.QUERY_ENCODERS_DIR).iterdir() if each.is_dir()]  # nothing half-made
+
+
+@pytest.fixture
+def tmp_model_copy(tiny_model_dir, tmp_path):
+    """A copy of the tiny text model, to change."""
+    return Path(shutil.copytree(tiny_model_dir / "text", tmp_path / "text-model"))
 
 
 def test_the_int8_text_encoder_ranks_passages_as_the_full_one_does(minilm, settings):

@@ -29,7 +29,8 @@ class Command(BaseCommand):
         if role and "reader" in role and settings.OCR_ENGINE:
             self.stdout.write(f"{ROLE_NAMES['reader']} {settings.OCR_ENGINE}: ready, its models come with its package")
         failures, unreachable = [], False
-        for model in configured_models([each for each in role if each != "reader"] if role else None):
+        models = configured_models([each for each in role if each != "reader"] if role else None)
+        for model in models:
             # A local folder is used as it is; without --if-missing, the hub is asked whether a cached model changed.
             if (if_missing or Path(model.name).is_dir()) and (path := model_path(model.name)):
                 self.stdout.write(f"{model}: ready in {path}")
@@ -55,10 +56,32 @@ class Command(BaseCommand):
                 self.stderr.write(f"  {model.name}: the download did not complete.")
                 continue
             self.stdout.write(f"  ready in {path}")
+        self._prepare_query_encoders([model for model in models if model not in failures])
         if failures and if_missing:
             self.stdout.write(self.style.WARNING(self._missing_paragraph(failures, unreachable=unreachable)))
         elif failures:
             raise CommandError(f"{len(failures)} model(s) could not be downloaded.")
+
+    def _prepare_query_encoders(self, models) -> None:
+        """Export the search queries' int8 encoders now, so that the first search does not wait for them."""
+        from search.ml import query_encoders, registry
+        from search.ml.availability import model_path
+
+        models = [model for model in models if model.role in ("image_text", "text")]
+        if not models or registry.query_mode() != "int8":
+            return
+        for model in models:
+            if (path := model_path(model.name)) is None:
+                continue
+            self.stdout.write(f"{model}: its query encoder (int8, ONNX Runtime)...")
+            self.stdout.flush()
+            try:
+                folder = query_encoders.prepared(model.role, model.name, path)
+            except (query_encoders.ExportFailed, OSError) as exc:
+                # Not a failure: search then encodes this model's queries in full precision.
+                self.stderr.write(f"  not made ({exc}); queries to it will be encoded in full precision.")
+                continue
+            self.stdout.write(f"  ready in {folder}")
 
     def _missing_paragraph(self, missing, *, unreachable: bool) -> str:
         names = "; ".join(str(model) for model in missing)
