@@ -57,13 +57,13 @@ def unit_rows(rng, centres, assignment, spread):
 
 
 def hnsw_settings(photos: int) -> dict[str, int]:
-    """The HNSW build settings for a library of this size (search.schema's defaults up to 200,000).
+    """The HNSW build settings: the migrations' own (search.schema), at every size.
 
-    Above, a lower ef_construction shortens the build on two cores (449 s for both indexes at a
-    million photos), but costs recall: measured at a million, recall_at_10 was 0.676 with the
-    search's ef_search (100), short of the 0.95 asked. Still to choose (issue 13).
+    A lower ef_construction above 200,000 photos shortened the build (449 s for both indexes at a
+    million) but cost recall: 0.676 with ef_search 100. The search now raises ef_search with the
+    library's size (search.services.ef_search); `recall_by_ef_search` says what each value gives.
     """
-    return {"m": 16, "ef_construction": 64 if photos <= 200_000 else 40}
+    return {"m": 16, "ef_construction": 64}
 
 
 def load(count: int, user, settings) -> tuple[np.ndarray, np.ndarray, float]:
@@ -160,7 +160,10 @@ def hnsw_plans(scope, image, text) -> dict[str, bool]:
     return used
 
 
-def recall_at_10(scope, image, text, rng, per_column=50, *, selective=False) -> float:
+EF_CURVE = (100, 250, 500, 1000)
+
+
+def recall_at_10(scope, image, text, rng, per_column=50, *, selective=False, curve=None) -> float:
     """Of the true 10 nearest photos, the share that the search's candidates hold, on each vector column.
 
     Candidates are what the search asks each index for (SEARCH_CANDIDATES of them, through HNSW unless
@@ -184,6 +187,10 @@ def recall_at_10(scope, image, text, rng, per_column=50, *, selective=False) -> 
             true_ten = nearest(scope, column, query, 10, exact=True)
             hits += len(candidates & true_ten)
             total += 10
+            # The same queries at other ef_search values: what recall each would give (curve: {ef: [hits]}).
+            for ef in EF_CURVE if curve is not None else ():
+                found = nearest(scope, column, query, settings.SEARCH_CANDIDATES, ef=ef)
+                curve.setdefault(ef, []).append(len(found & true_ten))
     return hits / total
 
 
@@ -245,7 +252,8 @@ def main() -> None:
         # Filtered: one profile of the 50 (2% of the photos), as a search narrowed to @someone.
         one_profile = services.SearchFilters(profile_ids=(scope.values_list("post__profile_id", flat=True)[0],))
         filtered_scope = services.photos_scope(user=user, filters=one_profile)
-        recall = recall_at_10(scope, image, text, rng)
+        curve = {}
+        recall = recall_at_10(scope, image, text, rng, curve=curve)
         # Near a photo of that profile, within it: an exact scan up to 5,000 photos, HNSW's iterative scan above.
         filtered_recall = recall_at_10(filtered_scope, image, text, rng, per_column=25, selective=True)
         plans = hnsw_plans(scope, image, text)
@@ -316,6 +324,9 @@ def main() -> None:
         "http_p50_ms": round(statistics.median(http_ms), 1),
         "http_p95_ms": round(percentile(http_ms, 0.95), 1),
         "recall_at_10": round(recall, 4),
+        # The search's ef_search at this size (search.services.ef_search), and the recall other values give.
+        "ef_search": services.ef_search(settings.SEARCH_CANDIDATES, args.photos),
+        "recall_by_ef_search": {ef: round(sum(hits) / (10 * len(hits)), 4) for ef, hits in curve.items()},
         "filtered_p50_ms": round(statistics.median(filtered_ms), 1),
         "filtered_p95_ms": round(percentile(filtered_ms, 0.95), 1),
         "filtered_recall_at_10": round(filtered_recall, 4),

@@ -40,6 +40,11 @@ EXACT_SCAN_BELOW = 5000
 # A word in more photos than both of these brings no full-text candidates of its own.
 COMMON_WORD_SHARE = 0.01
 COMMON_WORD_PHOTOS = 500
+# How many candidates an HNSW scan keeps (ef_search): a bigger library needs more for the same recall
+# (bench/search_latency.py's recall_by_ef_search), one per this many photos, from the candidates asked
+# for up to pgvector's cap.
+PHOTOS_PER_EF = 2000
+MAX_EF_SEARCH = 1000
 
 
 # A result's photo shows none of these: reading them back would be most of the page's query.
@@ -263,7 +268,7 @@ def search_candidates(
     with timing.stage("scope_size"):
         exact_scan = selective and scans_exactly(scope)
 
-    with vector_search(limit=limit, exact=exact_scan):  # one transaction for every query below
+    with vector_search(limit=limit, exact=exact_scan, photos=total):  # one transaction for every query below
         return _candidates_scored(scope, query, vectors, lexemes, tsquery, weight_of, limit=limit)
 
 
@@ -334,12 +339,18 @@ def scans_exactly(scope: QuerySet[Photo]) -> bool:
     return scope[:EXACT_SCAN_BELOW].count() < EXACT_SCAN_BELOW
 
 
+def ef_search(limit: int, photos: int) -> int:
+    """How many candidates an HNSW scan keeps, for `limit` results in a library of `photos`."""
+    return min(MAX_EF_SEARCH, max(limit, 40, photos // PHOTOS_PER_EF))
+
+
 @contextmanager
-def vector_search(*, limit: int, exact: bool = False) -> Iterator[None]:
+def vector_search(*, limit: int, exact: bool = False, photos: int = 0, ef: int | None = None) -> Iterator[None]:
     """A transaction whose settings suit a search's queries: they hold inside it (SET LOCAL), no longer.
 
-    The HNSW scan keeps `limit` candidates (and, filtered to some profiles or dates, goes on until
-    it has `limit` rows that pass); exact: no index scan, every photo in scope compared.
+    The HNSW scan keeps ef_search(limit, photos) candidates, or `ef` (and, filtered to some
+    profiles or dates, goes on until it has `limit` rows that pass); exact: no index scan, every
+    photo in scope compared.
 
     No parallel workers: starting one costs more than these queries (4 ms of a 6 ms full-text
     query). No hash joins but for exact scans: without a parallel plan, the planner would hash all
@@ -351,14 +362,24 @@ def vector_search(*, limit: int, exact: bool = False) -> Iterator[None]:
             "SELECT set_config('hnsw.ef_search', %s, true), set_config('hnsw.iterative_scan', 'relaxed_order', true),"
             " set_config('enable_indexscan', %s, true), set_config('enable_hashjoin', %s, true),"
             " set_config('enable_mergejoin', %s, true), set_config('max_parallel_workers_per_gather', '0', true)",
-            [str(max(limit, 40)), "off" if exact else "on", "on" if exact else "off", "on" if exact else "off"],
+            [
+                str(ef or ef_search(limit, photos)),
+                "off" if exact else "on",
+                "on" if exact else "off",
+                "on" if exact else "off",
+            ],
         )
         yield
 
 
-def nearest(scope: QuerySet[Photo], field: str, vector, limit: int, *, exact: bool = False) -> set[int]:
-    """Ids of the `limit` photos of scope nearest to vector, through the HNSW index unless exact."""
-    with vector_search(limit=limit, exact=exact):
+def nearest(
+    scope: QuerySet[Photo], field: str, vector, limit: int, *, exact: bool = False, ef: int | None = None
+) -> set[int]:
+    """Ids of the `limit` photos of scope nearest to vector, through the HNSW index unless exact.
+
+    ef: the HNSW scan's ef_search, instead of the one for this library's size (bench/search_latency.py).
+    """
+    with vector_search(limit=limit, exact=exact, photos=lexeme_counts([])[1], ef=ef):
         return _nearest_ids(scope, field, vector, limit)
 
 

@@ -132,3 +132,15 @@ def test_a_query_asked_again_is_not_encoded_again(ana, monkeypatch):
     calls.clear()
     again = query.query_vectors("a red boat at sunset")
     assert calls == [] and np.allclose(again.text, first.text)  # from the cache: no model ran
+
+
+@pytest.mark.parametrize(("photos", "expected"), [(0, 100), (100_000, 100), (1_000_000, 500), (5_000_000, 1000)])
+def test_an_index_scan_keeps_more_candidates_as_the_library_grows(db, photos, expected):
+    from django.db import connection
+
+    from search.services import ef_search, vector_search
+
+    assert ef_search(100, photos) == expected
+    with vector_search(limit=100, photos=photos), connection.cursor() as cursor:
+        cursor.execute("SHOW hnsw.ef_search")
+        assert int(cursor.fetchone()[0]) == expected
