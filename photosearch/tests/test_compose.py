@@ -120,6 +120,13 @@ def test_the_database_and_redis_health_checks_ask_the_servers_themselves():
     assert SERVICES["redis"]["healthcheck"]["test"] == ["CMD", "redis-cli", "ping"]
 
 
+def test_the_database_caches_a_gigabyte_unless_told_otherwise():
+    command = SERVICES["db"]["command"]
+    assert command[0] == "postgres"
+    assert [interpolate(part, {}) for part in command[1:]] == ["-c", "shared_buffers=1GB"]
+    assert interpolate(command[2], {"POSTGRES_SHARED_BUFFERS": "4GB"}) == "shared_buffers=4GB"
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
