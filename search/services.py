@@ -37,9 +37,12 @@ QUERY_EMPTY = "Type what you remember of the photo."
 PAGE_SIZE = 24
 # Below this many photos in scope an exact scan is as fast as the index, and always right.
 EXACT_SCAN_BELOW = 5000
-# A word in more photos than both of these brings no full-text candidates of its own.
+# A word in more photos than both of these brings no full-text candidates of its own; nor one in
+# more than COMMON_WORD_MAX_PHOTOS: at a million photos, 1% let words in 10,000 photos each through,
+# and ranking them was most of a search (72 ms at p50, 186 ms at p95, bench/search_latency.py).
 COMMON_WORD_SHARE = 0.01
 COMMON_WORD_PHOTOS = 500
+COMMON_WORD_MAX_PHOTOS = 2000
 # How many candidates an HNSW scan keeps (ef_search): a bigger library needs more for the same recall
 # (bench/search_latency.py's recall_by_ef_search), one per this many photos, from the candidates asked
 # for up to pgvector's cap.
@@ -261,8 +264,7 @@ def search_candidates(
     weight_of = {lexeme: inverse_document_frequency(counts[lexeme], total) for lexeme in lexemes}
     # Candidates come from the words that say something: ranking every photo with a word found in
     # thousands ("man", "white") costs more than the rest of the search. They still count in scoring.
-    common = max(COMMON_WORD_SHARE * total, COMMON_WORD_PHOTOS)
-    tsquery = fulltext_query([lexeme for lexeme in lexemes if counts[lexeme] <= common])
+    tsquery = fulltext_query([lexeme for lexeme in lexemes if counts[lexeme] <= common_word_photos(total)])
     # A filter (a profile, some dates) may leave few photos: then an exact scan is as fast, and exact.
     # Counting stops at the threshold, so a big scope costs no more than a small one to tell.
     with timing.stage("scope_size"):
@@ -337,6 +339,11 @@ def _candidates_scored(scope, query, vectors, lexemes, tsquery, weight_of, *, li
 def scans_exactly(scope: QuerySet[Photo]) -> bool:
     """Whether this scope is small enough to compare the query with every photo in it, rather than ask the index."""
     return scope[:EXACT_SCAN_BELOW].count() < EXACT_SCAN_BELOW
+
+
+def common_word_photos(photos: int) -> float:
+    """Above how many photos a word is too common to bring full-text candidates, in a library of `photos`."""
+    return min(max(COMMON_WORD_SHARE * photos, COMMON_WORD_PHOTOS), COMMON_WORD_MAX_PHOTOS)
 
 
 def ef_search(limit: int, photos: int) -> int:

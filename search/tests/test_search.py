@@ -144,3 +144,10 @@ def test_an_index_scan_keeps_more_candidates_as_the_library_grows(db, photos, ex
     with vector_search(limit=100, photos=photos), connection.cursor() as cursor:
         cursor.execute("SHOW hnsw.ef_search")
         assert int(cursor.fetchone()[0]) == expected
+
+
+@pytest.mark.parametrize(("photos", "expected"), [(1_000, 500), (100_000, 1_000), (150_000, 1_500), (1_000_000, 2_000)])
+def test_a_word_is_too_common_to_bring_candidates_above_a_share_of_the_library_and_a_cap(photos, expected):
+    from search.services import common_word_photos
+
+    assert common_word_photos(photos) == expected
