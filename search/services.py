@@ -362,7 +362,9 @@ def vector_search(*, limit: int, exact: bool = False, photos: int = 0, ef: int |
     No parallel workers: starting one costs more than these queries (4 ms of a 6 ms full-text
     query). No hash joins but for exact scans: without a parallel plan, the planner would hash all
     the posts of the scope to join a few hundred full-text matches to them (21 ms at 100,000 photos,
-    where looking each one up takes 4 ms).
+    where looking each one up takes 4 ms). No merge joins either, for the same reason: the planner
+    would read every post through its primary key to join 1,800 full-text matches (31 ms for the
+    query, against 12 ms looking each one up).
     """
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
