@@ -46,7 +46,7 @@ COMMON_WORD_MAX_PHOTOS = 2000
 # How many candidates an HNSW scan keeps (ef_search): a bigger library needs more for the same recall
 # (bench/search_latency.py's recall_by_ef_search), one per this many photos, from the candidates asked
 # for up to pgvector's cap.
-PHOTOS_PER_EF = 2000
+PHOTOS_PER_EF = 1000
 MAX_EF_SEARCH = 1000
 
 
