@@ -8,6 +8,8 @@ vectors could never be compared with the new ones anyway, so they are dropped, n
 from django.conf import settings
 from django.db import connection, transaction
 
+from profiles.models import Photo
+
 COLUMNS = {
     # column: (its model-name column, its HNSW index, the setting holding its size)
     "image_embedding": ("image_embedding_model", "photo_image_embedding_hnsw", "IMAGE_TEXT_DIMENSIONS"),
@@ -43,8 +45,12 @@ def resize_columns() -> dict[str, tuple[int, int]]:
             # The UPDATE queues deferred foreign-key checks, and ALTER TABLE refuses to run while any wait.
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             cursor.execute(f"ALTER TABLE profiles_photo ALTER COLUMN {column} TYPE halfvec({int(size)}) USING NULL")
-            cursor.execute(
-                f"CREATE INDEX {index} ON profiles_photo USING hnsw ({column} halfvec_cosine_ops) "
-                "WITH (m = 16, ef_construction = 64)"
-            )
+            with connection.schema_editor() as editor:
+                editor.add_index(Photo, hnsw_index(column))
     return changes
+
+
+def hnsw_index(column: str):
+    """The HNSW index of a vector column, as the model declares it (its build settings with it)."""
+    name = COLUMNS[column][1]
+    return next(index for index in Photo._meta.indexes if index.name == name)

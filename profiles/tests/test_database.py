@@ -4,10 +4,11 @@ import numpy as np
 import pytest
 from django.conf import settings
 from django.contrib.postgres.search import SearchQuery
+from django.core.management import call_command
 from django.db import connection, transaction
 from pgvector.django import CosineDistance
 
-from profiles.models import Photo
+from profiles.models import HNSW_EF_CONSTRUCTION, HNSW_M, Photo
 from profiles.tests.factories import make_photo, make_post
 
 pytestmark = pytest.mark.django_db
@@ -25,7 +26,7 @@ def test_the_vector_extension_is_installed():
     assert tuple(int(part) for part in version.split(".")[:2]) >= (0, 8)
 
 
-def test_both_embedding_columns_have_an_hnsw_cosine_index():
+def test_both_embedding_columns_have_an_hnsw_cosine_index_built_with_the_models_settings():
     with connection.cursor() as cursor:
         cursor.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'profiles_photo'")
         indexes = dict(cursor.fetchall())
@@ -34,6 +35,12 @@ def test_both_embedding_columns_have_an_hnsw_cosine_index():
         ("photo_text_embedding_hnsw", "text_embedding"),
     ]:
         assert f"USING hnsw ({column} halfvec_cosine_ops)" in indexes[name]
+        assert f"WITH (m='{HNSW_M}', ef_construction='{HNSW_EF_CONSTRUCTION}')" in indexes[name]
+
+
+def test_the_migrations_match_the_models():
+    # A model change without its migration would reach a fresh database only as a missing column.
+    call_command("makemigrations", "--check", "--dry-run", verbosity=0)
 
 
 def test_the_vector_columns_have_the_configured_sizes():

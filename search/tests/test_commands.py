@@ -54,7 +54,8 @@ def test_a_new_vector_size_remakes_the_column_and_its_index(indexed, settings, c
         assert set(Photo.objects.values_list("text_embedding_model", flat=True)) == {""}
         with connection.cursor() as cursor:
             cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'photo_text_embedding_hnsw'")
-            assert "hnsw (text_embedding halfvec_cosine_ops)" in cursor.fetchone()[0]
+            definition = cursor.fetchone()[0]
+        assert "hnsw (text_embedding halfvec_cosine_ops) WITH (m='16', ef_construction='128')" in definition
     finally:
         settings.TEXT_DIMENSIONS = 384
         schema.resize_columns()
