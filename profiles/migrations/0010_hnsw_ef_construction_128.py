@@ -1,9 +1,11 @@
 """The HNSW indexes are rebuilt with ef_construction 128 (profiles.models.HNSW_EF_CONSTRUCTION says why).
 
 Each new graph is built beside the old one, CONCURRENTLY, before the old one goes: searches keep an
-index all along and photos keep coming in (a million photos take about 8 minutes per index here).
-The build gets 1 GB of maintenance memory, for this session only: with PostgreSQL's default 64 MB,
-a graph of 100,000 photos no longer fits and its build slows to a crawl.
+index all along and photos keep coming in (the image vectors' graph of a million photos takes about
+7 minutes here). A build that was cut short leaves an invalid index behind: it is dropped first, so
+the migration can run again. The build gets 1 GB of maintenance memory, for this session only: with
+PostgreSQL's default 64 MB, a graph of 100,000 photos no longer fits in memory, and pgvector's
+build slows down a great deal once it spills.
 """
 
 import pgvector.django.indexes
@@ -14,6 +16,7 @@ from django.db import migrations
 def rebuilt(field: str) -> list:
     name = f"photo_{field}_hnsw"
     return [
+        migrations.RunSQL(f"DROP INDEX CONCURRENTLY IF EXISTS {name}_new", reverse_sql=migrations.RunSQL.noop),
         AddIndexConcurrently(
             model_name="photo",
             index=pgvector.django.indexes.HnswIndex(
