@@ -160,8 +160,9 @@ class Post(models.Model):
 # How the HNSW graphs are built. ef_construction 128 rather than pgvector's 64: on a million clustered
 # vectors (bench/search_latency.py's), a search in a graph built with 64 misses about one true
 # neighbour in twenty, whatever its ef_search (recall@10 stuck between 0.93 and 0.96); with 96, one
-# in seventy (0.985); with 128, none (1.0 from ef_search 250). It costs build time (441 s for the image vectors'
-# graph at a million photos, against 316 s with 96), not query time, nor index size.
+# in seventy (0.985); with 128, about one in a thousand (0.999 from ef_search 500). It costs build
+# time (441 s for the image vectors' graph at a million photos, against 316 s with 96), not query
+# time, nor index size.
 HNSW_M = 16
 HNSW_EF_CONSTRUCTION = 128
 

@@ -7,6 +7,7 @@ vectors could never be compared with the new ones anyway, so they are dropped, n
 
 from django.conf import settings
 from django.db import connection, transaction
+from pgvector.django import HnswIndex
 
 from profiles.models import Photo
 
@@ -50,7 +51,7 @@ def resize_columns() -> dict[str, tuple[int, int]]:
     return changes
 
 
-def hnsw_index(column: str):
+def hnsw_index(column: str) -> HnswIndex:
     """The HNSW index of a vector column, as the model declares it (its build settings with it)."""
     name = COLUMNS[column][1]
     return next(index for index in Photo._meta.indexes if index.name == name)

@@ -3,7 +3,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
-from profiles.models import Job, Photo
+from profiles.models import HNSW_EF_CONSTRUCTION, HNSW_M, Job, Photo
 from profiles.tests.factories import described, make_photo, make_post, settled
 from search import schema
 from search.indexing import photos_index
@@ -55,7 +55,10 @@ def test_a_new_vector_size_remakes_the_column_and_its_index(indexed, settings, c
         with connection.cursor() as cursor:
             cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'photo_text_embedding_hnsw'")
             definition = cursor.fetchone()[0]
-        assert "hnsw (text_embedding halfvec_cosine_ops) WITH (m='16', ef_construction='128')" in definition
+        assert (
+            f"hnsw (text_embedding halfvec_cosine_ops) WITH (m='{HNSW_M}', ef_construction='{HNSW_EF_CONSTRUCTION}')"
+            in definition
+        )
     finally:
         settings.TEXT_DIMENSIONS = 384
         schema.resize_columns()
