@@ -1,4 +1,4 @@
-"""The API of saved searches and notifications (mounted on photosearch's API: same auth, schema and docs)."""
+"""The API's router for saved searches and notifications (mounted on photosearch/api.py: same auth, schema, docs)."""
 
 import json
 from datetime import date, datetime
@@ -11,9 +11,8 @@ from pydantic import StrictBool, StrictInt, field_validator
 
 from alerts.models import MAX_NAME_LENGTH, Notification, SavedSearch
 from alerts.services import notifications_mark_read, saved_search_create, saved_search_delete, saved_search_update
-from profiles.models import InstagramProfile
-from search.api import PRINTABLE, QUERY, REFUSALS, Error, Printable
-from search.services import MAX_QUERY_LENGTH, SearchError, SearchFilters
+from core.api import PRINTABLE, QUERY, REFUSALS, Error, Printable
+from search.types import MAX_QUERY_LENGTH, SearchError, SearchFilters, UnknownProfiles
 
 router = Router(tags=["alerts"])
 
@@ -129,17 +128,17 @@ def saved_search_new(request, payload: SavedSearchIn):
     400: an empty query, a name too long, dates out of order, too many saved searches; 404: a profile you do not track.
     """
     user = request.auth
-    tracked = dict(InstagramProfile.objects.tracked_by(user).values_list("username", "pk"))
-    unknown = [name for name in payload.profile if name.lower().lstrip("@") not in tracked]
-    if unknown:
-        return Status(404, {"detail": f"You do not track {', '.join(unknown)}."})
-    filters = SearchFilters(
-        profile_ids=tuple(tracked[name.lower().lstrip("@")] for name in payload.profile),
-        taken_after=payload.after,
-        taken_before=payload.before,
-        kinds=tuple(payload.kind),
-        sort=payload.sort,
-    )
+    try:
+        filters = SearchFilters.of_usernames(
+            user=user,
+            usernames=payload.profile,
+            taken_after=payload.after,
+            taken_before=payload.before,
+            kinds=tuple(payload.kind),
+            sort=payload.sort,
+        )
+    except UnknownProfiles as unknown:
+        return Status(404, {"detail": str(unknown)})
     try:
         saved = saved_search_create(
             user=user, query=payload.q, filters=filters, name=payload.name, email_digest=payload.email_digest

@@ -12,7 +12,7 @@ No scoring of its own: a notification is a photo the saved search would list on 
 from alerts.models import Notification, SavedSearch
 from profiles.models import InstagramProfile, Photo
 from search import query as query_module
-from search.ranking import rank
+from search.scoring import rank
 from search.services import current_weights, photos_scope, search_candidates
 
 

@@ -7,7 +7,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.db import models
 
 from profiles.models import InstagramProfile, Photo, Post
-from search.services import MAX_QUERY_LENGTH, SearchFilters
+from search.types import MAX_QUERY_LENGTH, SearchFilters
 
 MAX_NAME_LENGTH = 100
 

@@ -6,7 +6,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from alerts.models import MAX_NAME_LENGTH, Notification, SavedSearch
-from search.services import SearchError, SearchFilters, clean_query, photos_scope
+from search.services import clean_query, photos_scope
+from search.types import SearchError, SearchFilters
 
 MAX_SAVED_SEARCHES = 100
 NAME_TOO_LONG = f"Keep the name under {MAX_NAME_LENGTH} characters."

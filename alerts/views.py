@@ -13,7 +13,7 @@ from alerts.services import (
     saved_search_delete,
     saved_search_update,
 )
-from search.services import SearchError
+from search.types import SearchError
 
 
 def _get_saved_search_for_user(user, pk) -> SavedSearch:

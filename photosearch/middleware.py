@@ -6,9 +6,9 @@ import re
 from django.http import JsonResponse
 from django.shortcuts import render
 
-from photosearch.throttle import Throttled
+from core import timing
+from core.throttle import Throttled
 from photosearch.views import healthz
-from search import timing
 
 # C0 control characters and DEL, tab and line breaks aside: PostgreSQL refuses NUL outright, and
 # none of them belongs in a username, a search or a password typed by a person.
@@ -77,7 +77,7 @@ def throttled_response(request, throttled: Throttled):
 
 
 class ThrottledMiddleware:
-    """Whatever view counted one request too many (photosearch.throttle) answers with a 429 and a sentence."""
+    """Whatever view counted one request too many (core.throttle) answers with a 429 and a sentence."""
 
     def __init__(self, get_response):
         self.get_response = get_response

@@ -15,8 +15,8 @@ import dj_database_url
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
+from core.env import env_bool, env_choice, env_float, env_int, env_list, env_str
 from photosearch import embedded
-from photosearch.env import env_bool, env_choice, env_float, env_int, env_list, env_str
 from photosearch.storage import media_storage
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "photosearch",
     "accounts",
     "profiles",
+    "jobs",
     "search",
     "alerts",
 ]
@@ -83,7 +84,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    # A view that counted one request too many (photosearch.throttle) answers 429 with a sentence.
+    # A view that counted one request too many (core.throttle) answers 429 with a sentence.
     "photosearch.middleware.ThrottledMiddleware",
     # Last, as django-axes asks: turns a locked-out log-in into accounts.lockout's 429.
     "axes.middleware.AxesMiddleware",
@@ -187,8 +188,8 @@ AXES_RESET_ON_SUCCESS = True
 # Its start-up banner would open every manage.py command; lockouts are still logged.
 AXES_VERBOSE = False
 AXES_LOCKOUT_CALLABLE = "accounts.lockout.login_locked_out"
-AXES_CLIENT_IP_CALLABLE = "photosearch.throttle.client_ip"
-# Everything else that costs: (how many, per how many seconds), counted in the cache (photosearch.throttle).
+AXES_CLIENT_IP_CALLABLE = "core.throttle.client_ip"
+# Everything else that costs: (how many, per how many seconds), counted in the cache (core.throttle).
 THROTTLE_RATES = {
     "signup": (env_int("SIGNUPS_PER_HOUR", 10, minimum=1), 3600),  # per address
     "password_reset": (env_int("PASSWORD_RESETS_PER_HOUR", 5, minimum=1), 3600),  # per address, and per e-mail
@@ -301,11 +302,11 @@ TEXT_DIMENSIONS = env_int("TEXT_DIMENSIONS", 384, minimum=1, maximum=4000)
 # The text embedder's prefixes; unset means the model family's own ("query: "/"passage: " for E5).
 TEXT_QUERY_PREFIX = os.environ.get("TEXT_QUERY_PREFIX")
 TEXT_PASSAGE_PREFIX = os.environ.get("TEXT_PASSAGE_PREFIX")
-# Search: how far each signal counts (see search/ranking.py), and how many candidates each one brings.
+# Search: how far each signal counts (see search/scoring.py), and how many candidates each one brings.
 TEXT_SIMILARITY_SCALE = env_float("TEXT_SIMILARITY_SCALE", 0, minimum=0)  # 0: by model family
 SEARCH_FULLTEXT_WEIGHT = env_float("SEARCH_FULLTEXT_WEIGHT", 3.0, minimum=0)  # tuned on Flickr8k train + dev
 SEARCH_CANDIDATES = env_int("SEARCH_CANDIDATES", 100, minimum=10, maximum=1000)
-# How long a search's ranking is kept for its next pages and repeats (search/rankings.py); 0: never kept.
+# How long a search's ranking is kept for its next pages and repeats (search/ranking_cache.py); 0: never kept.
 SEARCH_RANKING_SECONDS = env_int("SEARCH_RANKING_SECONDS", 60, minimum=0)
 ML_DEVICE = env_choice("ML_DEVICE", "auto", ("auto", "cpu", "cuda", "mps"))
 ML_DTYPE = env_choice("ML_DTYPE", "auto", ("auto", "fp32", "bf16"))
@@ -342,7 +343,7 @@ PROFILE_REFRESH_HOURS = env_int("PROFILE_REFRESH_HOURS", 24, minimum=1)
 PROFILE_REFRESH_COOLDOWN_MINUTES = env_int("PROFILE_REFRESH_COOLDOWN_MINUTES", 15, minimum=0)
 # How often beat looks for photos the configured models have not indexed (once the models are here).
 INDEX_SWEEP_SECONDS = env_int("INDEX_SWEEP_SECONDS", 60, minimum=5)
-# Beat looks this often for running jobs whose worker stopped reporting (see profiles.services.jobs).
+# Beat looks this often for running jobs whose worker stopped reporting (see jobs.services.jobs).
 JOB_SWEEP_SECONDS = env_int("JOB_SWEEP_SECONDS", 5 * 60, minimum=10)
 # A running job is stalled once its heartbeat is older than this: past the hard time limit, no task of it runs.
 JOB_STALLED_SECONDS = env_int("JOB_STALLED_SECONDS", CELERY_TASK_TIME_LIMIT + 2 * 60, minimum=1)
@@ -350,28 +351,11 @@ if JOB_STALLED_SECONDS <= CELERY_TASK_TIME_LIMIT:
     raise ImproperlyConfigured("JOB_STALLED_SECONDS must be longer than CELERY_TASK_TIME_LIMIT.")
 # How many times a stalled job is sent again before it fails (a job that kills its worker every time).
 JOB_MAX_REQUEUES = env_int("JOB_MAX_REQUEUES", 3, minimum=0, maximum=100)
-CELERY_BEAT_SCHEDULE = {
-    "refresh-tracked-profiles": {
-        "task": "profiles.tasks.refresh_tracked_profiles",
-        "schedule": PROFILE_REFRESH_HOURS * 3600,
-    },
-    "index-stale-photos": {
-        "task": "search.tasks.index_stale_photos",
-        "schedule": INDEX_SWEEP_SECONDS,
-        # Behind a long index job on the ml queue, a sweep not run by the next one is dropped, not piled up.
-        "options": {"expires": INDEX_SWEEP_SECONDS},
-    },
-    "sweep-stalled-jobs": {"task": "profiles.tasks.sweep_stalled_jobs", "schedule": JOB_SWEEP_SECONDS},
-}
 
 # --- Saved searches and alerts ------------------------------------------------------------------
 
 # The daily digest of new notifications goes out at this hour (TIME_ZONE), to those who asked for it.
 DIGEST_HOUR = env_int("DIGEST_HOUR", 7, minimum=0, maximum=23)
-CELERY_BEAT_SCHEDULE["send-notification-digests"] = {
-    "task": "alerts.tasks.send_digests",
-    "schedule": crontab(hour=DIGEST_HOUR, minute=0),
-}
 # The site's address, for the links in e-mails (written by workers, which have no request to ask).
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 if urlsplit(SITE_URL).scheme not in ("http", "https") or not urlsplit(SITE_URL).netloc:
@@ -382,3 +366,24 @@ if urlsplit(SITE_URL).scheme not in ("http", "https") or not urlsplit(SITE_URL).
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 2 * 1024**3, minimum=1024)
 # Most one metadata file (.json or .json.xz, decompressed) may hold: instaloader's are tens of kilobytes.
 IMPORT_MAX_METADATA_BYTES = env_int("IMPORT_MAX_METADATA_BYTES", 4 * 1024**2, minimum=1024)
+
+# --- Celery beat: every periodic task, in one place ---------------------------------------------
+
+CELERY_BEAT_SCHEDULE = {
+    # Tasks keep the names they had in profiles.tasks (jobs/tasks.py says why).
+    "refresh-tracked-profiles": {
+        "task": "profiles.tasks.refresh_tracked_profiles",
+        "schedule": PROFILE_REFRESH_HOURS * 3600,
+    },
+    "sweep-stalled-jobs": {"task": "profiles.tasks.sweep_stalled_jobs", "schedule": JOB_SWEEP_SECONDS},
+    "index-stale-photos": {
+        "task": "search.tasks.index_stale_photos",
+        "schedule": INDEX_SWEEP_SECONDS,
+        # Behind a long index job on the ml queue, a sweep not run by the next one is dropped, not piled up.
+        "options": {"expires": INDEX_SWEEP_SECONDS},
+    },
+    "send-notification-digests": {
+        "task": "alerts.tasks.send_digests",
+        "schedule": crontab(hour=DIGEST_HOUR, minute=0),
+    },
+}

@@ -5,4 +5,4 @@ class ProfilesConfig(AppConfig):
     name = "profiles"
 
     def ready(self):
-        from profiles import signals  # noqa: F401 (connects the receivers)
+        from profiles import receivers  # noqa: F401 (connects the receivers)

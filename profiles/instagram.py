@@ -12,7 +12,6 @@ import re
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
@@ -23,6 +22,18 @@ import urllib3
 from django.conf import settings
 from instaloader import exceptions as ie
 
+from profiles.instagram_data import (
+    ImageExpired,
+    ImageRef,
+    ImageUnavailable,
+    InstagramError,
+    InstagramUnreachable,
+    InstagramWait,
+    PostData,
+    ProfileData,
+    ProfileUnavailable,
+)
+
 logger = logging.getLogger(__name__)
 
 # Instagram's own hosts: the site, its API and its CDNs. Nothing else is ever fetched.
@@ -31,68 +42,6 @@ _ALLOWED_HOST_SUFFIXES = (".instagram.com", ".cdninstagram.com", ".fbcdn.net")
 _SE_PARAMETER = re.compile(r"([?&])se=\d+&?")
 _SHORTCODE = re.compile(r"\A[A-Za-z0-9_-]{1,64}\Z")
 _KINDS = {"GraphImage": "image", "GraphSidecar": "carousel", "GraphVideo": "video"}
-
-
-class InstagramError(Exception):
-    """Instagram did not give us what we asked for; str() is what the user sees."""
-
-
-class ProfileUnavailable(InstagramError):
-    """Final for this sync: private, missing, login required, checkpoint. Retrying will not help."""
-
-
-class InstagramWait(InstagramError):
-    """Instagram asks us to slow down: try again in `seconds`."""
-
-    def __init__(self, seconds: float, message: str = "Instagram asked us to slow down."):
-        super().__init__(message)
-        self.seconds = max(1, round(seconds))
-
-
-class InstagramUnreachable(InstagramWait):
-    """The network failed us (refused, DNS, TLS, timeout), not Instagram: try again in `seconds`."""
-
-    def __init__(self, seconds: float, message: str = "Instagram could not be reached."):
-        super().__init__(seconds, message)
-
-
-class ImageUnavailable(InstagramError):
-    """One image could not be fetched; the rest of the sync goes on."""
-
-
-class ImageExpired(ImageUnavailable):
-    """The CDN answered 403: its signed link has expired, a fresh one comes with the post's metadata."""
-
-
-@dataclass(frozen=True)
-class ImageRef:
-    url: str
-    alt_text: str
-
-
-@dataclass(frozen=True)
-class PostData:
-    shortcode: str
-    media_id: str
-    taken_at: datetime
-    caption: str
-    hashtags: list[str]
-    mentions: list[str]
-    location_name: str
-    likes: int | None
-    comments: int | None
-    kind: str
-    images: list[ImageRef]
-
-
-@dataclass(frozen=True)
-class ProfileData:
-    instagram_id: str
-    username: str
-    full_name: str
-    biography: str
-    is_private: bool
-    post_count: int | None
 
 
 class _CeleryRateController(instaloader.RateController):

@@ -1,14 +1,11 @@
-"""Every new account tracks the demo profile, so there is something to search at once; it can stop any time."""
+"""What profiles tells the apps above it, without importing them (nothing here imports a model, so an
+app's AppConfig can import it at the top).
 
-from django.conf import settings
-from django.db.models.signals import post_save
-from django.dispatch import receiver
+`photos_stored` is sent when a sync or an import has stored new photos, in the transaction that stored
+them, with `profile` and `photos` (a queryset): the indexer (search) connects to it in its AppConfig.ready
+and queues those of them that no index job has yet.
+"""
 
-from profiles.models import InstagramProfile, Tracking
+from django.dispatch import Signal
 
-
-@receiver(post_save, sender=settings.AUTH_USER_MODEL, dispatch_uid="profiles.track_demo_on_sign_up")
-def track_demo_on_sign_up(sender, instance, created, raw=False, **kwargs):
-    if created and not raw:
-        demos = InstagramProfile.objects.filter(is_demo=True)
-        Tracking.objects.bulk_create([Tracking(user=instance, profile=demo) for demo in demos], ignore_conflicts=True)
+photos_stored = Signal()

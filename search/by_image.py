@@ -1,8 +1,8 @@
 """Search by a photo: the same photo first, however it was copied, then photos that look alike.
 
-    upload --> checked like every image (size, type, pixels; profiles.images) and decoded in memory,
+    upload --> checked like every image (size, type, pixels; core.images) and decoded in memory,
                never stored
-    --> perceptual hashes (search.perceptual) --> a GIN probe of their bands --> exact Hamming
+    --> perceptual hashes (core.perceptual) --> a GIN probe of their bands --> exact Hamming
         distances: copies of the same photo, nearest first
     --> its image-text vector, where that model is on --> HNSW neighbours: photos that look alike
 
@@ -20,12 +20,12 @@ from django.db.models import QuerySet
 from pgvector.django import CosineDistance
 from PIL import Image
 
-from profiles.images import ImageRefused, image_check
+from core import perceptual
+from core.images import ImageRefused, image_check, load_for_models
 from profiles.models import Photo
-from search import perceptual
-from search.imaging import load_for_models
 from search.ml.errors import ModelUnavailable
-from search.services import PAGE_SIZE, PostHit, SearchFilters, SearchResult, nearest, photos_scope
+from search.services import PAGE_SIZE, nearest, photos_scope
+from search.types import PostHit, SearchFilters, SearchResult
 
 # Hashes this far apart or nearer (of 64 bits) are copies of one photo. The multi-probe lookup finds
 # every one within 7 bits, and most further ones (they rarely differ in all four bands at once).
@@ -110,7 +110,7 @@ def photos_looking_alike(*, scope: QuerySet[Photo], image, limit: int) -> dict[i
     from search.ml import registry
 
     vector = registry.get("image_text").embed_images([image])[0]
-    indexed = scope.filter(image_embedding_model=settings.IMAGE_TEXT_MODEL)
+    indexed = scope.with_current_image_vector()
     ids = nearest(indexed, "image_embedding", vector, limit)
     distances = Photo.objects.filter(pk__in=ids).annotate(d=CosineDistance("image_embedding", vector))
     return {pk: 1 - d for pk, d in distances.values_list("pk", "d")}

@@ -1,7 +1,7 @@
 from django import forms
 
 from profiles.models import InstagramProfile, Post
-from search.services import MAX_QUERY_LENGTH, SearchFilters
+from search.types import MAX_QUERY_LENGTH, SearchFilters
 
 
 class SearchForm(forms.Form):

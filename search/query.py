@@ -12,7 +12,7 @@ import numpy as np
 from django.conf import settings
 from django.core.cache import cache
 
-from search import timing
+from core import timing
 from search.ml.availability import model_path
 from search.ml.errors import ModelUnavailable
 

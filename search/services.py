@@ -2,7 +2,7 @@
 
     query --> query vectors (search.query, cached) --> candidates from three places:
         the image-text HNSW index, the text HNSW index, PostgreSQL full text
-    --> every candidate scored on every signal, exactly --> one fused score (search.ranking)
+    --> every candidate scored on every signal, exactly --> one fused score (search.scoring)
     --> a relevance floor --> one result per post (its best photo) --> a page
 
 Only photos of profiles the user tracks are ever read (every profile's for `manage.py search`
@@ -12,8 +12,7 @@ compared.
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from datetime import date
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
@@ -23,17 +22,24 @@ from django.db.models import CharField, F, QuerySet
 from django.db.models.expressions import RawSQL
 from pgvector.django import CosineDistance
 
-from photosearch.throttle import throttle
+from core import timing
+from core.throttle import throttle
 from profiles.models import InstagramProfile, Photo, Post
 from search import query as query_module
-from search import rankings, timing
+from search import ranking_cache
 from search.fulltext import fulltext_lexemes, fulltext_query, inverse_document_frequency, lexeme_counts, matched_share
-from search.matching import Match, photo_matches
-from search.ranking import Candidate, Weights, exact_terms, rank
+from search.highlights import photo_matches
+from search.scoring import Candidate, Weights, exact_terms, rank
+from search.types import (
+    MAX_QUERY_LENGTH,
+    QUERY_EMPTY,
+    QUERY_TOO_LONG,
+    PostHit,
+    SearchError,
+    SearchFilters,
+    SearchResult,
+)
 
-MAX_QUERY_LENGTH = 300
-QUERY_TOO_LONG = f"Keep the description under {MAX_QUERY_LENGTH} characters."
-QUERY_EMPTY = "Type what you remember of the photo."
 PAGE_SIZE = 24
 # Below this many photos in scope an exact scan is as fast as the index, and always right.
 EXACT_SCAN_BELOW = 5000
@@ -53,45 +59,6 @@ MAX_EF_SEARCH = 1000
 
 # A result's photo shows none of these: reading them back would be most of the page's query.
 UNSHOWN_FIELDS = ("image_embedding", "text_embedding", "image_hashes", "image_hash_bands", "search_vector")
-
-
-class SearchError(ValueError):
-    """The query or the filters cannot be searched; the message is for the person who typed them."""
-
-
-@dataclass(frozen=True)
-class SearchFilters:
-    profile_ids: tuple[int, ...] = ()  # empty: every profile the user tracks
-    taken_after: date | None = None
-    taken_before: date | None = None
-    kinds: tuple[str, ...] = ()
-    sort: str = "relevance"  # or "date"
-
-
-@dataclass
-class PostHit:
-    post: Post
-    photo: Photo
-    score: float
-    signals: list[str]
-    exact: list[str]
-    terms: list[str]  # query words to highlight
-    matched: list[Match] = field(default_factory=list)  # where the query's words were found
-
-
-@dataclass
-class SearchResult:
-    query: str
-    hits: list[PostHit] = field(default_factory=list)  # the requested page
-    total: int = 0  # posts above the relevance floor
-    page: int = 1
-    missing_models: list[str] = field(default_factory=list)  # why some signals were left out
-    by_image: bool = False  # a search by a photo (search.by_image), not by words
-    ranking_key: str = ""  # the kept ranking it is a page of (search.rankings): its cards can be kept too
-
-    @property
-    def has_next(self) -> bool:
-        return self.page * PAGE_SIZE < self.total
 
 
 def photos_scope(*, user, filters: SearchFilters = SearchFilters()) -> QuerySet[Photo]:
@@ -155,7 +122,7 @@ def current_weights(vectors: query_module.QueryVectors | None = None) -> Weights
 
 @dataclass
 class Ranking:
-    """A search's posts in order, each by its best photo, before any page is read: what search.rankings keeps."""
+    """A search's posts in order, each by its best photo, before any page is read: what search.ranking_cache keeps."""
 
     chosen: list[Candidate]
     lexemes: list[str]
@@ -167,19 +134,19 @@ def photos_search(*, user, query: str, filters: SearchFilters = SearchFilters(),
     """One page of the posts best matching the query (user=None: every profile's); see the module's docstring.
 
     A ranking made in the last minute for the same query, profiles and filters is reused
-    (search.rankings): the next page, or the same words asked again, cost only the page's query.
+    (search.ranking_cache): the next page, or the same words asked again, cost only the page's query.
     """
     query = clean_query(query)
     with timing.stage("scope"):
         profile_ids = searchable_profile_ids(user=user, filters=filters)
     with timing.stage("ranking_cache"):
-        ranking_key = rankings.key(query=query, profile_ids=profile_ids, filters=filters)
-        ranking = rankings.get(ranking_key)
+        ranking_key = ranking_cache.key(query=query, profile_ids=profile_ids, filters=filters)
+        ranking = ranking_cache.get(ranking_key)
     kept = ranking is not None
     if ranking is None:
         ranking = _ranking(query, _scope(profile_ids, filters), filters)
         # One made without a missing model is not kept: once the model is here, searches use it.
-        kept = not ranking.missing_models and rankings.put(ranking_key, ranking)
+        kept = not ranking.missing_models and ranking_cache.put(ranking_key, ranking)
     page = max(1, page)
     with timing.stage("page"):
         result = _result_page(query, ranking, page)
@@ -227,8 +194,14 @@ def _result_page(query: str, ranking: Ranking, page: int) -> SearchResult:
         for c in chosen_page
         if c.photo_id in photos
     ]
+    total = len(ranking.chosen)
     return SearchResult(
-        query=query, hits=hits, total=len(ranking.chosen), page=page, missing_models=ranking.missing_models
+        query=query,
+        hits=hits,
+        total=total,
+        page=page,
+        missing_models=ranking.missing_models,
+        has_next=page * PAGE_SIZE < total,
     )
 
 
@@ -241,7 +214,7 @@ def photos_browse(*, user, filters: SearchFilters, page: int = 1) -> SearchResul
     hits = [
         PostHit(post=post, photo=post.photos.all()[0], score=0.0, signals=[], exact=[], terms=[]) for post in chosen
     ]
-    return SearchResult(query="", hits=hits, total=total, page=page)
+    return SearchResult(query="", hits=hits, total=total, page=page, has_next=page * PAGE_SIZE < total)
 
 
 def search_candidates(
@@ -283,11 +256,11 @@ def _candidates_scored(scope, query, vectors, lexemes, tsquery, weight_of, *, li
             pool |= set(matching.order_by("-rank").values_list("pk", flat=True)[:limit])
     if vectors.text is not None:
         with timing.stage("candidates_text"):
-            text_scope = scope.filter(text_embedding_model=settings.TEXT_MODEL)
+            text_scope = scope.with_current_text_vector()
             pool |= _nearest_ids(text_scope, "text_embedding", vectors.text, limit)
     if vectors.image_text is not None:
         with timing.stage("candidates_image"):
-            image_scope = scope.filter(image_embedding_model=settings.IMAGE_TEXT_MODEL)
+            image_scope = scope.with_current_image_vector()
             pool |= _nearest_ids(image_scope, "image_embedding", vectors.image_text, limit)
     if not pool:
         return []

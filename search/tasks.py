@@ -5,21 +5,18 @@ import traceback
 
 from celery import shared_task
 
-from alerts.tasks import notify_saved_searches
-from profiles.job_tasks import job_task
-from profiles.models import Photo
+from jobs.runner import job_task
 from search.indexing import (
     INDEX_FAILED,
-    job_record_batch,
+    index_batch,
     photos_describe,
-    photos_describe_queue,
     photos_describe_stale,
     photos_describe_unavailable,
-    photos_index_searchable,
     photos_index_stale,
 )
 from search.ml.availability import model_path
 from search.ml.errors import ModelUnavailable
+from search.signals import photos_indexed
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +32,7 @@ def index_photos(self, job, photo_ids: list[int]) -> dict:
     """The first pass over one batch of photos (what makes them searchable); the job follows its progress
     across all its batches, and each batch queues the second pass of its photos."""
     try:
-        result = photos_index_searchable(photo_ids=photo_ids)
+        result, described = index_batch(job=job, photo_ids=photo_ids)
     except ModelUnavailable as exc:
         # Retrying would fail the same way until someone fetches the model: end the job, say how. The
         # sweep queues its photos again once the model is here; one that is here but does not load
@@ -43,11 +40,6 @@ def index_photos(self, job, photo_ids: list[int]) -> dict:
         log.error("%s", exc)
         job.fail(str(exc), error=traceback.format_exc() if model_path(exc.name) else "")
         return {"error": str(exc)}
-    job_record_batch(job=job, photo_ids=photo_ids)
-    # Described later, on the describe queue, which waits while the ml queue has work.
-    described = photos_describe_queue(photos=Photo.objects.filter(pk__in=photo_ids))
-    # Saved searches: the batch's photos, searchable now, may be what someone waits for.
-    notify_saved_searches.delay_on_commit(photo_ids)
     # Which worker did it: with ml workers on several machines, the result says where a batch ran.
     counts = {"indexed": len(result.indexed), "failed": len(result.failed), "skipped": len(result.skipped)}
     return counts | {"describe_queued": described, "worker": self.request.hostname}
@@ -65,7 +57,7 @@ def describe_photos(photo_ids: list[int]) -> dict:
         return {"error": str(exc)}
     if result.indexed:
         # A description or the words read can make a photo match a saved search its post's words did not.
-        notify_saved_searches.delay_on_commit(result.indexed)
+        photos_indexed.send(sender=describe_photos, photo_ids=result.indexed)
     counts = {"described": len(result.indexed), "failed": len(result.failed), "skipped": len(result.skipped)}
     return counts | {"worker": describe_photos.request.hostname}
 

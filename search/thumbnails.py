@@ -6,8 +6,8 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from PIL import Image
 
+from core.images import load_for_models
 from profiles.models import Photo
-from search.imaging import load_for_models
 
 SIZE = 480
 

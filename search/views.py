@@ -5,13 +5,14 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from profiles.images import ImageRefused
+from core.images import ImageRefused
 from profiles.models import Photo
 from search.by_image import ImageSearchError, image_upload_read, photos_by_image
 from search.forms import ImageSearchForm, SearchForm
 from search.ml.availability import models_missing
-from search.services import SearchError, photos_browse, photos_scope, photos_search, photos_similar, search_count
+from search.services import photos_browse, photos_scope, photos_search, photos_similar, search_count
 from search.thumbnails import ensure_thumbnail
+from search.types import SearchError
 
 
 def _get_photo_for_user(user, pk) -> Photo:

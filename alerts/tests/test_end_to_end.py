@@ -2,8 +2,9 @@
 
 from alerts.models import Notification
 from alerts.services import saved_search_create
+from jobs.models import Job
 from photosearch.celery import ping
-from profiles.models import Job, Photo, Tracking
+from profiles.models import Photo, Tracking
 from profiles.services.imports import folder_import
 from profiles.tests.factories import make_profile, settled
 from profiles.tests.test_import_instaloader import FOLDER

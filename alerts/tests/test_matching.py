@@ -7,8 +7,8 @@ from alerts.services import saved_search_create
 from profiles.models import InstagramProfile, Tracking
 from profiles.tests.factories import make_photo, make_post, make_profile
 from search.indexing import photos_index
-from search.services import SearchFilters
 from search.tests.conftest import post_with
+from search.types import SearchFilters
 
 pytestmark = pytest.mark.django_db
 

@@ -3,8 +3,9 @@
 import pytest
 from django.urls import reverse
 
+from jobs.models import Job
 from photosearch.middleware import MESSAGE
-from profiles.models import Job, Tracking
+from profiles.models import Tracking
 from profiles.tests.factories import make_profile
 
 pytestmark = pytest.mark.django_db

@@ -17,7 +17,7 @@ def demo_load(*, path: Path = DEMO_FOLDER) -> tuple[InstagramProfile, ImportRepo
     """Import the demo folder (as any instaloader folder); idempotent.
 
     On its first load every account tracks it; accounts made later track it from their sign-up on
-    (profiles.signals). One who stops tracking it is never made to track it again, by a reload either.
+    (profiles.receivers). One who stops tracking it is never made to track it again, by a reload either.
     """
     report = folder_import(path=path)
     profile = InstagramProfile.objects.get(username=folders.folder_profile(Path(path)).username)

@@ -1,5 +1,5 @@
 """Folders written by `instaloader PROFILE`, imported as a sync of the same posts would store them; and
-their zips, uploaded by staff in the admin."""
+their zips, unpacked with every size counted as it streams (jobs.services.uploads runs a zip's import)."""
 
 import bz2
 import lzma
@@ -14,13 +14,12 @@ from pathlib import Path
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
+from core.images import ImageRefused
 from profiles import folders, instagram
-from profiles.images import ImageRefused
-from profiles.models import InstagramProfile, Job, Photo
-from profiles.services.ingest import PostNotStored, post_ingest, profile_update
-from profiles.services.sync import INDEX_BATCHES_PER_JOB
+from profiles.models import InstagramProfile, Photo
+from profiles.services.ingest import INDEX_BATCHES_PER_JOB, PostNotStored, post_ingest, profile_update
 from profiles.services.tracking import username_parse
-from search.indexing import photos_index_queue, photos_never_queued
+from profiles.signals import photos_stored
 
 
 class ImportRefused(Exception):
@@ -52,7 +51,8 @@ def folder_import(
 ) -> ImportReport:
     """Ingest a folder written by `instaloader PROFILE`, as a sync of the same posts would; idempotent.
 
-    The new photos are queued for the ml worker, unless queue_index is False (the caller indexes them).
+    The new photos are announced (profiles.signals.photos_stored) for the indexer to queue, unless
+    queue_index is False (the caller indexes them).
     """
     path = Path(path)
     if not path.is_dir():
@@ -79,10 +79,10 @@ def folder_import(
 
 
 def _index_read(*, profile: InstagramProfile, shortcodes: list[str]) -> None:
-    """Queue the photos of these posts that no index job has: new ones, and those an interrupted import
-    stored without queuing them (a rerun skips their posts as stored, so this is their only way in)."""
-    photos = photos_never_queued(Photo.objects.filter(post__shortcode__in=shortcodes))
-    photos_index_queue(photo_ids=list(photos.order_by("pk").values_list("pk", flat=True)), profile=profile)
+    """Announce the photos of these posts: the indexer queues those no index job has, new ones and those an
+    interrupted import stored without queuing them (a rerun skips their posts as stored: their only way in)."""
+    photos = Photo.objects.filter(post__shortcode__in=shortcodes)
+    photos_stored.send(sender=ImportReport, profile=profile, photos=photos)
     shortcodes.clear()
 
 
@@ -136,33 +136,21 @@ def _with_caption(data: instagram.PostData, caption: str) -> instagram.PostData:
     return replace(data, caption=caption.strip(), hashtags=tags)
 
 
-def zip_import_queue(*, upload, profile: InstagramProfile | None, requested_by) -> Job:
-    """Keep the zip in Django storage (any worker can read it there) and queue its import after commit."""
-    from profiles.tasks import run_import_job  # the tasks module imports this one
-
-    job = Job(kind=Job.Kind.IMPORT, profile=profile, requested_by=requested_by)
-    job.source_file.save(Path(upload.name).name, upload, save=False)
-    job.save()
-    run_import_job.delay_on_commit(job.pk)
-    return job
-
-
-def zip_extract(*, job: Job, into: Path) -> Path:
-    """Unpack the job's zip, flat, into a folder named after the profile; returns that folder.
+def zip_unpack(*, source, into: Path, name: str = "") -> Path:
+    """Unpack the zip in `source` (a Django file), flat, into a folder `name`d after the profile (else after
+    the zip's one top folder); returns that folder.
 
     Only file names are kept (no path from the archive is followed). The sizes the archive declares
     are not trusted: the bytes actually decompressed are counted as they stream, in small pieces,
     whatever the compression, and the import is refused once they pass IMPORT_MAX_BYTES.
     """
-    if not job.source_file:
-        raise ImportRefused("This import has no zip file.")
     try:
-        with job.source_file.open("rb") as stored, zipfile.ZipFile(stored) as archive:
+        with source.open("rb") as stored, zipfile.ZipFile(stored) as archive:
             members = [info for info in archive.infolist() if not info.is_dir()]
             if sum(info.file_size for info in members) > settings.IMPORT_MAX_BYTES:
                 raise ImportRefused(_too_large())
             tops = {info.filename.split("/", 1)[0] for info in members if "/" in info.filename}
-            name = job.profile.username if job.profile else (tops.pop() if len(tops) == 1 else "import")
+            name = name or (tops.pop() if len(tops) == 1 else "import")
             folder = into / Path(name).name
             folder.mkdir()
             budget = _Budget(settings.IMPORT_MAX_BYTES)

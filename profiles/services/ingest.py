@@ -7,11 +7,13 @@ from dataclasses import dataclass, field
 from django.core.files.base import ContentFile
 from django.db import transaction
 
+from core import perceptual
+from core.images import ImageRefused, image_check, load_for_models
 from profiles import instagram
-from profiles.images import ImageRefused, image_check
 from profiles.models import InstagramProfile, Photo, Post
-from search import perceptual
-from search.imaging import load_for_models
+
+# How many batches of new photos a sync or an import gathers before announcing them to the indexer.
+INDEX_BATCHES_PER_JOB = 4
 
 
 class PostNotStored(Exception):

@@ -8,7 +8,8 @@ from datetime import UTC, datetime
 from django.core.files.base import ContentFile
 from PIL import Image
 
-from profiles.models import InstagramProfile, Job, Photo, Post
+from jobs.models import Job
+from profiles.models import InstagramProfile, Photo, Post
 
 # When the profiles made "up to date" were last synced: their state is derived from that and their jobs.
 SYNCED = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
@@ -51,7 +52,7 @@ def settled(job: Job, timeout: float = 60) -> Job:
 
 def described(timeout: float = 60) -> None:
     """Return once no photo waits for its second pass (a worker on the describe queue has done them all)."""
-    from search.indexing import photos_awaiting_description
+    from profiles.models import photos_awaiting_description
 
     deadline = time.monotonic() + timeout
     while (waiting := Photo.objects.filter(photos_awaiting_description()).count()) and time.monotonic() < deadline:

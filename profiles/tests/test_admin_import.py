@@ -9,8 +9,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from profiles.models import Job, Photo, Post
-from profiles.services import imports
+from jobs.models import Job
+from jobs.services import uploads as imports
+from profiles.models import Photo, Post
 from profiles.tests.factories import settled
 from profiles.tests.fixtures.make_instaloader_folder import CORRUPT_SLIDE
 
@@ -29,7 +30,7 @@ def zipped_folder() -> SimpleUploadedFile:
 def test_staff_import_a_zipped_instaloader_folder(admin_client, scrape_worker):
     response = admin_client.post(reverse("admin:profiles_import_zip"), {"archive": zipped_folder()})
     job = settled(Job.objects.get(kind=Job.Kind.IMPORT))
-    assert response.url == reverse("admin:profiles_job_change", args=[job.pk])
+    assert response.url == reverse("admin:jobs_job_change", args=[job.pk])
     assert job.status == Job.Status.DONE
     assert (Post.objects.count(), Photo.objects.count()) == (7, 8)
     assert set(Post.objects.values_list("profile__username", flat=True)) == {"natgeotravel"}

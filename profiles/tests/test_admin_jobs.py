@@ -3,12 +3,12 @@
 import pytest
 from django.urls import reverse
 
-from profiles.models import Job
+from jobs.models import Job
 from profiles.tests.factories import SYNCED, make_photo, make_post, make_profile
 
 pytestmark = pytest.mark.django_db
 
-CHANGELIST = reverse("admin:profiles_job_changelist")
+CHANGELIST = reverse("admin:jobs_job_changelist")
 
 
 @pytest.fixture
@@ -75,7 +75,7 @@ def test_non_staff_cannot_act_on_jobs(client, django_user_model, profile):
     old = failed_sync(profile)
     response = client.post(CHANGELIST, {"action": "retry", "_selected_action": [old.pk]})
     assert response.status_code == 302 and response.url.startswith(reverse("admin:login"))
-    assert client.get(reverse("admin:profiles_job_dashboard")).status_code == 302
+    assert client.get(reverse("admin:jobs_job_dashboard")).status_code == 302
     assert Job.objects.count() == 1
 
 
@@ -90,7 +90,7 @@ def test_the_dashboard_counts_jobs_per_queue_and_lists_failures(admin_client, pr
     failed_sync(profile)
     Job.objects.create(kind=Job.Kind.INDEX, profile=profile)
     Job.objects.create(kind=Job.Kind.IMPORT, profile=profile).claim()
-    response = admin_client.get(reverse("admin:profiles_job_dashboard"))
+    response = admin_client.get(reverse("admin:jobs_job_dashboard"))
     queues = response.context["queues"]
     assert queues["scrape"] == {"queued": 0, "running": 1, "waiting": 0, "failed": 1}
     assert queues["ml"] == {"queued": 1, "running": 0, "waiting": 0, "failed": 0}

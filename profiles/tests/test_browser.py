@@ -2,7 +2,7 @@
 
 import pytest
 
-from profiles.models import Job
+from jobs.models import Job
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -7,8 +7,9 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from conftest import PASSWORD
-from profiles.models import InstagramProfile, Job, Photo, Post, Tracking
-from profiles.selectors import profile_state
+from jobs.models import Job
+from jobs.selectors import profile_state
+from profiles.models import InstagramProfile, Photo, Post, Tracking
 from profiles.services.demo import DEMO_FOLDER
 from profiles.tests.factories import settled
 

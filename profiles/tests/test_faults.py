@@ -26,10 +26,11 @@ from django.core.handlers.wsgi import WSGIHandler
 from django.db import connection
 from django.test import RequestFactory
 
+from jobs.models import Job, JobPhoto
+from jobs.services import sync as sync_service
+from jobs.tasks import run_sync_job, sweep_stalled_jobs
 from photosearch import embedded
-from profiles.models import InstagramProfile, InstagramSession, Job, JobPhoto, Photo, Post
-from profiles.services import sync as sync_service
-from profiles.tasks import run_sync_job, sweep_stalled_jobs
+from profiles.models import InstagramProfile, InstagramSession, Photo, Post
 from profiles.tests.factories import make_photo, make_post, make_profile, settled
 from profiles.tests.fake_instagram import COOKIES, media
 from search.indexing import photos_index_queue

@@ -3,7 +3,7 @@ import io
 import pytest
 from PIL import Image
 
-from profiles.images import ImageRefused, image_check
+from core.images import ImageRefused, image_check
 from profiles.tests.factories import jpeg_bytes
 
 

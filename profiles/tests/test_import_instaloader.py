@@ -8,7 +8,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from PIL import Image
 
-from profiles.models import InstagramProfile, Job, Photo, Post, Tracking
+from jobs.models import Job
+from profiles.models import InstagramProfile, Photo, Post, Tracking
 from profiles.tests.fixtures.make_instaloader_folder import BROKEN_METADATA, CORRUPT_SLIDE
 
 pytestmark = pytest.mark.django_db

@@ -6,9 +6,11 @@ import pytest
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 
-from profiles.models import InstagramProfile, Job
-from profiles.selectors import ProfileStatus, profile_state
-from profiles.services import jobs, sync, tracking
+from jobs.models import Job
+from jobs.selectors import ProfileStatus, profile_state
+from jobs.services import jobs, sync
+from jobs.services import sync as tracking
+from profiles.models import InstagramProfile
 from profiles.tests.factories import make_photo, make_post, make_profile
 
 pytestmark = pytest.mark.django_db

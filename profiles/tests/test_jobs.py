@@ -1,6 +1,6 @@
 import pytest
 
-from profiles.models import Job
+from jobs.models import Job
 
 pytestmark = pytest.mark.django_db
 

@@ -6,14 +6,15 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from conftest import PASSWORD, log_in
-from profiles.models import Job, Photo, Post
-from profiles.services import tracking
+from jobs.models import Job
+from jobs.services import sync as tracking
+from profiles.models import Photo, Post
 from profiles.tests.factories import settled
 from profiles.tests.fake_instagram import sample_posts
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-JOBS = reverse("admin:profiles_job_changelist")
+JOBS = reverse("admin:jobs_job_changelist")
 
 
 @pytest.fixture
@@ -73,7 +74,7 @@ def test_a_failed_sync_retried_by_staff_runs_again(client, staff, user, scrape_w
 @pytest.mark.browser
 def test_the_jobs_dashboard_refreshes_itself(page, staff):
     log_in(page, "admin", "a-long-admin-passphrase-42", at="/admin/login/")
-    page.goto(reverse("admin:profiles_job_dashboard"))
+    page.goto(reverse("admin:jobs_job_dashboard"))
     failed_count = page.locator("#queue-scrape td").nth(3)  # queued, running, waiting, failed
     expect(failed_count).to_have_text("0")
     job = Job.objects.create(kind=Job.Kind.SYNC)

@@ -3,9 +3,9 @@
 import pytest
 from django.urls import reverse
 
+from jobs.services import sync as tracking
+from jobs.tasks import run_sync_job
 from profiles.models import InstagramProfile, Post, PrivateProfileAccess, Tracking
-from profiles.services import tracking
-from profiles.tasks import run_sync_job
 from profiles.tests.factories import SYNCED, make_profile
 from profiles.tests.fake_instagram import sample_posts
 

@@ -1,7 +1,8 @@
 import pytest
 from django.urls import reverse
 
-from profiles.models import InstagramProfile, Job, Tracking
+from jobs.models import Job
+from profiles.models import InstagramProfile, Tracking
 from profiles.tests.factories import SYNCED, make_profile
 
 pytestmark = pytest.mark.django_db

@@ -6,7 +6,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from profiles.models import Job, Post, Tracking
+from jobs.models import Job
+from profiles.models import Post, Tracking
 from profiles.tests.factories import SYNCED, make_photo, make_post, make_profile
 
 pytestmark = pytest.mark.django_db

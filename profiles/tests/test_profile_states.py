@@ -7,8 +7,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 
-from profiles.models import InstagramProfile, Job, Tracking
-from profiles.selectors import PhotoCounts, ProfileStatus, profile_state
+from jobs.models import Job
+from jobs.selectors import PhotoCounts, ProfileStatus, profile_state
+from profiles.models import InstagramProfile, Tracking
 from profiles.tests.factories import SYNCED, make_photo, make_post, make_profile
 
 pytestmark = pytest.mark.django_db

@@ -1,7 +1,8 @@
 import pytest
 
-from profiles.models import InstagramProfile, Job, Tracking
-from profiles.services.tracking import profiles_sync_tracked
+from jobs.models import Job
+from jobs.services.sync import profiles_sync_tracked
+from profiles.models import InstagramProfile, Tracking
 from profiles.tests.factories import SYNCED, make_profile
 
 pytestmark = pytest.mark.django_db

@@ -4,10 +4,11 @@ from datetime import timedelta
 
 from django.utils import timezone
 
+from jobs.models import Job
+from jobs.services.jobs import jobs_sweep
+from jobs.tasks import run_sync_job
 from photosearch.celery import app as celery_app
-from profiles.models import Job, Post
-from profiles.services.jobs import jobs_sweep
-from profiles.tasks import run_sync_job
+from profiles.models import Post
 from profiles.tests.factories import make_photo, make_post, make_profile, settled
 from profiles.tests.fake_instagram import media
 from search.indexing import photos_index_queue

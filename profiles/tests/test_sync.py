@@ -10,13 +10,14 @@ import requests
 from celery.result import AsyncResult
 from django.core.management import call_command
 
+from jobs.models import Job
+from jobs.selectors import ProfileStatus, profile_state
+from jobs.services import sync as sync_service
+from jobs.services import sync as tracking
+from jobs.tasks import run_sync_job
 from profiles import folders
 from profiles import instagram as instagram_adapter
-from profiles.models import InstagramProfile, Job, Photo, Post
-from profiles.selectors import ProfileStatus, profile_state
-from profiles.services import sync as sync_service
-from profiles.services import tracking
-from profiles.tasks import run_sync_job
+from profiles.models import InstagramProfile, Photo, Post
 from profiles.tests.factories import settled
 from profiles.tests.fake_instagram import FakeInstagram, WorkerKilled, media, sample_posts
 from profiles.tests.fixtures.make_instaloader_folder import BROKEN_METADATA

@@ -20,15 +20,14 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from profiles.images import ImageRefused
-from profiles.models import Photo
-from search import perceptual, rankings
-from search.imaging import load_for_models
+from core import perceptual
+from core.images import ImageRefused, load_for_models
+from profiles.models import Photo, current_models, photos_described, photos_searchable
+from search import ranking_cache
 from search.thumbnails import ensure_thumbnail
 
 log = logging.getLogger(__name__)
@@ -52,57 +51,6 @@ class IndexResult:
     # Seconds spent in each stage: decode, thumbnail, hashing, image_embedding, description, reading,
     # text_embedding, database.
     stages: dict[str, float] = field(default_factory=lambda: defaultdict(float))
-
-
-def current_models() -> dict[str, str]:
-    return {
-        "image_embedding_model": settings.IMAGE_TEXT_MODEL,
-        "description_model": settings.DESCRIPTION_MODEL,
-        "text_embedding_model": settings.TEXT_MODEL,
-        "ocr_model": settings.OCR_ENGINE,
-    }
-
-
-def _searchable_models() -> dict[str, str]:
-    """The model of each output of the first pass, for the roles that are on (an empty setting turns one off)."""
-    outputs = ("image_embedding_model", "text_embedding_model")
-    return {name: value for name, value in current_models().items() if name in outputs and value}
-
-
-def _described_models() -> dict[str, str]:
-    """The model of each output of the second pass, for the roles that are on."""
-    outputs = ("description_model", "ocr_model")
-    return {name: value for name, value in current_models().items() if name in outputs and value}
-
-
-def describing_on() -> bool:
-    """Whether a second pass has anything to do: the describer or the reader is on."""
-    return bool(_described_models())
-
-
-def photos_searchable() -> Q:
-    """Photos the first pass is done with: hashed, with the vectors of the configured models; or failed for good."""
-    return Q(**_searchable_models(), image_hashes__len__gt=0) | ~Q(index_error="")
-
-
-def photos_described() -> Q:
-    """Photos the second pass is done with (described and read by the configured models), or failed for good."""
-    done = _described_models()
-    # Q() | x is x in Django: with both roles off, every photo is as described as it will be.
-    return Q(**done) | ~Q(index_error="") if done else Q()
-
-
-def photos_awaiting_description() -> Q:
-    """Searchable photos the second pass has still to do (none when both of its roles are off)."""
-    done = _described_models()
-    if not done:
-        return Q(pk__in=[])
-    return Q(index_error="") & Q(**_searchable_models(), image_hashes__len__gt=0) & ~Q(**done)
-
-
-def photos_up_to_date() -> Q:
-    """Photos both passes are done with, or that failed for good."""
-    return photos_searchable() & photos_described()
 
 
 def photos_index_searchable(*, photo_ids: list[int]) -> IndexResult:
@@ -221,7 +169,7 @@ def _decode(photos: list[Photo], result: IndexResult, *, thumbnails: bool) -> di
 def _save(photos: list[Photo], result: IndexResult, *, fields: list[str], keep_newer_text: bool = False) -> None:
     """Write a batch's outputs and failures together: all of them or, on any error, none."""
     with _stage(result, "database"), transaction.atomic():
-        transaction.on_commit(rankings.renew_generation)  # searches kept from before would miss these photos
+        transaction.on_commit(ranking_cache.renew_generation)  # searches kept from before would miss these photos
         if keep_newer_text:
             _keep_newer_text_vectors(photos)
         if photos:

@@ -14,19 +14,21 @@ import traceback
 from collections.abc import Callable
 from datetime import datetime
 
+from celery import current_app
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from kombu.exceptions import ChannelError
 
-from profiles.models import Job, JobPhoto, Photo
+from jobs.models import Job, JobPhoto
+from profiles.models import Photo
 from search.indexing.passes import (
-    photos_awaiting_description,
+    IndexResult,
     photos_describe,
     photos_index_searchable,
-    photos_searchable,
 )
 from search.ml.errors import ModelUnavailable
+from search.signals import photos_indexed
 
 # What an index job that stopped on an error nobody expected says (its traceback is kept for staff).
 INDEX_FAILED = "Indexing failed unexpectedly; an admin can see why and retry."
@@ -45,10 +47,31 @@ def job_record_batch(*, job: Job, photo_ids: list[int]) -> None:
             new = len(photo_ids)  # a job queued before photos were listed per job: counted as before
         if not job.advance(new) or job.progress_done < (job.progress_total or 0):
             return
-        scope = Photo.objects.filter(post__profile=job.profile_id) if job.profile_id else Photo.objects.all()
-        failed = scope.exclude(index_error="").count()
+        scope = Photo.objects.of_profile(job.profile_id)
+        failed = scope.unreadable().count()
         indexed = max(job.progress_done - failed, 0)
         job.finish(f"{indexed} photos indexed" + (f", {failed} could not be read" if failed else "") + ".")
+
+
+def index_batch(*, job: Job, photo_ids: list[int], here: bool = False) -> tuple[IndexResult, int]:
+    """The first pass over one batch of an index job, the one way an index batch runs (the ml worker's task,
+    or `here` in this process): the photos made searchable, counted into the job, their second pass queued
+    (unless `here`: the caller runs it once every batch is done), and saved searches told (search.signals).
+    Returns the pass's result and how many second passes were queued; errors are the caller's to handle."""
+    result = photos_index_searchable(photo_ids=photo_ids)
+    job_record_batch(job=job, photo_ids=photo_ids)
+    # Described later, on the describe queue, which waits while the ml queue has work.
+    described = 0 if here else photos_describe_queue(photos=Photo.objects.filter(pk__in=photo_ids))
+    # The batch's photos, searchable now, may be what a saved search waits for.
+    photos_indexed.send(sender=Job, photo_ids=photo_ids, here=here)
+    return result, described
+
+
+def photos_stored_queue(*, profile, photos, **signal) -> Job | None:
+    """An index job for those of `photos` no index job has (profiles.signals.photos_stored, sent by a sync
+    or an import): new ones, and those an interrupted import stored without queuing them."""
+    photo_ids = list(photos_never_queued(photos).order_by("pk").values_list("pk", flat=True))
+    return photos_index_queue(photo_ids=photo_ids, profile=profile)
 
 
 def photos_never_queued(photos):
@@ -102,6 +125,11 @@ def index_job_send(*, job: Job, photo_ids: list[int], task_id: str = "") -> None
         index_photos.apply_async_on_commit((job.pk, photo_ids[start : start + size]), **options)
 
 
+def index_job_resend(*, job: Job, task_id: str) -> None:
+    """Send a stalled index job's uncounted photos again, its first batch as `task_id` (jobs' sweeper)."""
+    index_job_send(job=job, photo_ids=index_job_uncounted(job=job), task_id=task_id)
+
+
 def index_job_uncounted(*, job: Job) -> list[int]:
     """The photos of an index job that none of its batches has counted yet."""
     return list(job.job_photos.filter(counted=False).order_by("photo_id").values_list("photo_id", flat=True))
@@ -109,9 +137,9 @@ def index_job_uncounted(*, job: Job) -> list[int]:
 
 def photos_to_index(*, profile) -> list[int]:
     """Photos (of the profile, or all) the first pass has to do; failed ones get another chance."""
-    photos = Photo.objects.filter(post__profile=profile) if profile else Photo.objects.all()
-    photos.exclude(index_error="").update(index_error="")
-    return list(photos.exclude(photos_searchable()).order_by("pk").values_list("pk", flat=True))
+    photos = Photo.objects.of_profile(profile)
+    photos.unreadable().update(index_error="")
+    return list(photos.not_searchable().order_by("pk").values_list("pk", flat=True))
 
 
 def photos_describe_queue(*, photos, requeue_before: datetime | None = None) -> int:
@@ -123,7 +151,7 @@ def photos_describe_queue(*, photos, requeue_before: datetime | None = None) -> 
     """
     from search.tasks import describe_photos  # the tasks module imports this one
 
-    waiting = photos.filter(photos_awaiting_description())
+    waiting = photos.awaiting_description()
     unqueued = waiting.filter(describe_queued_at__isnull=True)
     if requeue_before is not None:
         unqueued = unqueued | waiting.filter(describe_queued_at__lt=requeue_before)
@@ -150,9 +178,9 @@ def photos_describe_unavailable(*, photo_ids: list[int], exc: ModelUnavailable) 
 
 def describe_backlog() -> int:
     """How many second-pass batches wait in the describe queue, as the broker counts them (running ones not)."""
-    from photosearch.celery import app
     from search.tasks import describe_photos
 
+    app = current_app  # the project's Celery app, which the worker and the web process set up
     queue = app.amqp.router.route({}, describe_photos.name)["queue"].name
     with app.connection_for_read() as connection:
         try:
@@ -179,7 +207,7 @@ def photos_index_in_process(
     for start in range(0, len(photo_ids), size):
         batch = photo_ids[start : start + size]
         try:
-            photos_index_searchable(photo_ids=batch)
+            index_batch(job=job, photo_ids=batch, here=True)
         except ModelUnavailable as exc:
             job.fail(str(exc))
             raise
@@ -189,8 +217,6 @@ def photos_index_in_process(
         except Exception:
             job.fail(INDEX_FAILED, error=traceback.format_exc())
             raise
-        job_record_batch(job=job, photo_ids=batch)
-        _saved_searches_notify(photo_ids=batch)
         if progress:
             progress(job.progress_done, len(photo_ids))
         if not job.is_active:  # done after the last batch, or cancelled from the admin meanwhile
@@ -204,20 +230,13 @@ def photos_describe_in_process(*, profile, progress: Callable[[int, int], None] 
 
     Raises ModelUnavailable when a model is missing: the photos stay searchable, and wait for it.
     """
-    waiting = Photo.objects.filter(post__profile=profile).filter(photos_awaiting_description())
+    waiting = Photo.objects.filter(post__profile=profile).awaiting_description()
     photo_ids = list(waiting.order_by("pk").values_list("pk", flat=True))
     size, described = settings.INDEX_BATCH_SIZE, 0
     for start in range(0, len(photo_ids), size):
         batch = photo_ids[start : start + size]
         described += len(photos_describe(photo_ids=batch).indexed)
-        _saved_searches_notify(photo_ids=batch)
+        photos_indexed.send(sender=Job, photo_ids=batch, here=True)
         if progress:
             progress(min(start + size, len(photo_ids)), len(photo_ids))
     return described
-
-
-def _saved_searches_notify(*, photo_ids: list[int]) -> None:
-    """Saved searches: a batch indexed here, without a worker, is matched here too (else the ml worker does it)."""
-    from alerts.matching import photos_notify  # alerts reads search's services, which read this module
-
-    photos_notify(photo_ids=photo_ids)

@@ -1,5 +1,5 @@
-"""What beat does every INDEX_SWEEP_SECONDS, and `manage.py reindex`: queue what the configured models
-have not done, for each pass, once the models that pass needs are on this machine."""
+"""What beat does every INDEX_SWEEP_SECONDS, `manage.py reindex` and the admin's re-index: queue what the
+configured models have not done, for each pass, once the models that pass needs are on this machine."""
 
 import logging
 from collections import defaultdict
@@ -10,8 +10,9 @@ from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from profiles.models import InstagramProfile, Job, Photo
-from search.indexing.passes import photos_awaiting_description, photos_searchable
+from jobs.models import Job
+from jobs.services.jobs import JobRefused
+from profiles.models import InstagramProfile, Photo
 from search.indexing.queueing import describe_backlog, photos_describe_queue, photos_index_queue
 
 log = logging.getLogger(__name__)
@@ -71,7 +72,7 @@ def _stale_photos():
     stopped = Job.objects.filter(pk__in=latest_index.values("pk")).filter(
         Q(status=Job.Status.CANCELLED) | Q(status=Job.Status.FAILED) & ~Q(error="")
     )
-    return Photo.objects.exclude(photos_searchable()).exclude(Exists(busy)).exclude(Exists(stopped))
+    return Photo.objects.not_searchable().exclude(Exists(busy)).exclude(Exists(stopped))
 
 
 def photos_describe_stale() -> int:
@@ -84,7 +85,7 @@ def photos_describe_stale() -> int:
     Redis lost it), since a task still waiting would be in the queue and a running one would be done.
     Behind a long backlog nothing is sent twice; running it twice queues nothing more.
     """
-    waiting = Photo.objects.filter(photos_awaiting_description())
+    waiting = Photo.objects.awaiting_description()
     if _models_missing(DESCRIBED_ROLES) or not waiting.exists():
         return 0
     cutoff = lost_before()
@@ -128,3 +129,19 @@ def photos_reindex(*, roles: list[str], force: bool = False, requested_by=None) 
         # The job's photos get their second pass from its batches; those searchable already, from here.
         described = photos_describe_queue(photos=Photo.objects.all(), requeue_before=lost_before())
         return job, described
+
+
+def profile_reindex(*, profile: InstagramProfile | None, requested_by=None, retry_of: Job | None = None) -> Job | None:
+    """Queue the photos (of the profile, or all) that the configured models have not indexed, failed ones
+    included: an index job for those not searchable (None if there are none), and the second pass of those
+    searchable but not described. JobRefused while the profile's photos are being indexed."""
+    with transaction.atomic():
+        if profile is not None:
+            # The profile's row is the lock: two clicks on "re-index" queue one job between them.
+            InstagramProfile.objects.select_for_update().filter(pk=profile.pk).first()
+            if profile.jobs.of_kind(Job.Kind.INDEX).active().exists():
+                raise JobRefused(f"Photos of @{profile.username} are being indexed already.")
+        job = photos_index_queue(profile=profile, requested_by=requested_by, retry_of=retry_of)
+        photos = Photo.objects.of_profile(profile)
+        photos_describe_queue(photos=photos, requeue_before=lost_before())
+        return job

@@ -40,7 +40,7 @@ class Reader:
         engine = RapidOCR(
             params={
                 "Global.log_level": "critical",
-                # Photos come at most 512 px a side (search.imaging): never scale them up to detect.
+                # Photos come at most 512 px a side (core.images): never scale them up to detect.
                 "Det.limit_type": "max",
                 "EngineConfig.onnxruntime.intra_op_num_threads": threads,
                 "EngineConfig.onnxruntime.inter_op_num_threads": 1,

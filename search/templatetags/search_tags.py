@@ -2,7 +2,7 @@ from django import template
 from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 
-from search.matching import word_matches
+from search.highlights import word_matches
 
 register = template.Library()
 

@@ -3,9 +3,10 @@ from django.contrib.auth import get_user_model
 from openapi_spec_validator import validate
 
 from accounts.models import ApiToken
-from profiles.models import Job, Photo, Tracking
+from jobs.models import Job
+from profiles.models import Photo, Tracking
 from profiles.tests.factories import make_profile
-from search.services import MAX_QUERY_LENGTH
+from search.types import MAX_QUERY_LENGTH
 
 pytestmark = pytest.mark.django_db
 

@@ -3,7 +3,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
-from profiles.models import HNSW_EF_CONSTRUCTION, HNSW_M, Job, Photo
+from jobs.models import Job
+from profiles.models import HNSW_EF_CONSTRUCTION, HNSW_M, Photo
 from profiles.tests.factories import described, make_photo, make_post, settled
 from search import schema
 from search.indexing import photos_index

@@ -3,8 +3,7 @@ import io
 import pytest
 from PIL import Image
 
-from profiles.images import ImageRefused
-from search.imaging import load_for_models
+from core.images import ImageRefused, load_for_models
 
 
 def encoded(image: Image.Image, format: str, **options) -> io.BytesIO:

@@ -6,8 +6,9 @@ import pytest
 import redis
 from django.utils import timezone
 
+from jobs.models import Job
 from photosearch.celery import app as celery_app
-from profiles.models import Job, Photo
+from profiles.models import Photo
 from profiles.tests.factories import make_photo, make_post, make_profile, settled
 from search.indexing import (
     photos_describe_queue,

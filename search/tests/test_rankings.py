@@ -2,12 +2,13 @@
 
 from django.contrib.auth import get_user_model
 
+from core import timing
 from profiles.models import Photo, Tracking
 from profiles.tests.factories import make_profile
-from search import timing
 from search.indexing import photos_index
-from search.services import SearchFilters, photos_search
+from search.services import photos_search
 from search.tests.conftest import post_with, shortcodes
+from search.types import SearchFilters
 
 
 def searched(user, query, **kwargs):

@@ -3,7 +3,8 @@ from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.core.management import call_command
 
-from profiles.models import Job, Photo, Tracking
+from jobs.models import Job
+from profiles.models import Photo, Tracking
 from profiles.tests.factories import described, make_post, make_profile
 from search.indexing import photo_text, photos_index
 from search.ml import registry

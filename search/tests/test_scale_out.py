@@ -14,8 +14,9 @@ from celery.signals import after_task_publish
 from django.db import connection
 
 from conftest import forget_queued
+from jobs.models import Job
 from photosearch.celery import app as celery_app
-from profiles.models import Job, Photo
+from profiles.models import Photo
 from profiles.tests.factories import make_photo, make_post, make_profile, settled
 from search.indexing import photos_index_queue
 

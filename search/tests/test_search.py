@@ -9,8 +9,9 @@ from django.contrib.auth import get_user_model
 from profiles.models import Tracking
 from profiles.tests.factories import make_photo, make_post, make_profile
 from search.ml import registry
-from search.services import SearchError, SearchFilters, photos_search
+from search.services import photos_search
 from search.tests.conftest import shortcodes
+from search.types import SearchError, SearchFilters
 
 pytestmark = pytest.mark.django_db
 

@@ -9,8 +9,9 @@ from celery.contrib.testing.worker import start_worker
 from celery.signals import task_prerun
 from django.core.files.base import ContentFile
 
+from jobs.models import Job
 from photosearch.celery import app as celery_app
-from profiles.models import Job, Photo
+from profiles.models import Photo
 from profiles.tests.factories import described, make_photo, make_post, make_profile, settled
 from search.indexing import photos_describe_queue, photos_index_queue, photos_index_searchable
 from search.tasks import describe_photos, index_photos

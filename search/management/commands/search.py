@@ -8,7 +8,8 @@ from django.core.management.base import BaseCommand, CommandError
 from profiles.models import InstagramProfile
 from search.api import search_json
 from search.by_image import ImageSearchError, image_upload_read, photos_by_image
-from search.services import PostHit, SearchError, SearchFilters, photos_search
+from search.services import photos_search
+from search.types import PostHit, SearchError, SearchFilters
 
 DEFAULT_LIMIT = 10
 

@@ -1,4 +1,7 @@
-"""python manage.py import_instaloader PATH [--profile USERNAME] [--index] [--track USERNAME]"""
+"""python manage.py import_instaloader PATH [--profile USERNAME] [--index] [--track USERNAME]
+
+In search, not profiles: with --index it runs both passes here, which profiles (below search) cannot import.
+"""
 
 from pathlib import Path
 

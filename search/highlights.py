@@ -5,7 +5,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from profiles.models import Photo
-from search.ranking import fold
+from search.scoring import fold
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 # Characters of context kept on each side of the first matching word.

@@ -1,28 +1,32 @@
-"""A profile's posts, fetched from Instagram: only those newer than the ones stored, resumable after any stop."""
+"""Sync jobs: a profile's posts fetched from Instagram (only those newer than the ones stored, resumable
+after any stop), and the syncs users and beat ask for (a profile tracked, "Refresh now", the periodic refresh)."""
 
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
 
+from jobs.models import Job
+from jobs.selectors import ProfileStatus, profile_state
+from jobs.services.jobs import JobRefused
 from profiles import instagram
-from profiles.models import InstagramProfile, Job
-from profiles.services.ingest import IngestResult, PostNotStored, post_ingest, profile_update
-from search.indexing import photos_index_queue
+from profiles.models import InstagramProfile, Photo, Tracking
+from profiles.services.ingest import INDEX_BATCHES_PER_JOB, IngestResult, PostNotStored, post_ingest, profile_update
+from profiles.services.tracking import private_refusal, username_parse
+from profiles.signals import photos_stored
 
 # The first posts of a profile may be pinned ones, older than the newest: never stop on them.
 PINNED_POSTS = 3
-# How many batches of new photos a sync gathers before handing them to the indexer.
-INDEX_BATCHES_PER_JOB = 4
 ONE_ACTIVE_SYNC = "job_one_active_sync_per_profile"
 
 
 def profile_sync_queue(*, profile: InstagramProfile, requested_by=None, retry_of: Job | None = None) -> Job | None:
     """A sync job for the profile, queued after commit; None if one is already queued or running."""
-    from profiles.tasks import run_sync_job  # the tasks module imports this one
+    from jobs.tasks import run_sync_job  # the tasks module imports this one
 
     if profile.is_demo:
         return None  # it is not on Instagram: its posts come from the repository
@@ -36,6 +40,52 @@ def profile_sync_queue(*, profile: InstagramProfile, requested_by=None, retry_of
         raise
     run_sync_job.delay_on_commit(job.pk)
     return job
+
+
+def profile_track(*, user, text: str) -> tuple[InstagramProfile, Job | None]:
+    """Have `user` track the profile named in `text`, and queue its first sync unless one is under way.
+
+    ValidationError for a private profile the user is not allowed to see (staff allow users in the admin).
+    """
+    username = username_parse(text=text)
+    with transaction.atomic():
+        profile, _ = InstagramProfile.objects.get_or_create(username=username)
+        if not profile.allows(user):
+            raise ValidationError(private_refusal(username))
+        Tracking.objects.get_or_create(user=user, profile=profile)
+        # A profile already up to date is refreshed by beat; any other (new, failed, stuck) is synced now.
+        ready = profile_state(profile).status == ProfileStatus.READY
+        job = None if ready else profile_sync_queue(profile=profile, requested_by=user)
+    return profile, job
+
+
+def profile_sync_request(*, profile: InstagramProfile, requested_by) -> Job:
+    """A sync a user asked for ("Refresh now"); JobRefused while one runs, or within the cooldown of the last."""
+    if profile.is_demo:
+        raise JobRefused(
+            f"@{profile.username} is the demo profile: it is not on Instagram, there is nothing to refresh."
+        )
+    with transaction.atomic():
+        InstagramProfile.objects.select_for_update().filter(pk=profile.pk).first()
+        last = profile.jobs.of_kind(Job.Kind.SYNC).order_by("-created_at").first()
+        if last and last.is_active:
+            raise JobRefused(f"@{profile.username} is being synced already.")
+        next_allowed = last.created_at + timedelta(minutes=settings.PROFILE_REFRESH_COOLDOWN_MINUTES) if last else None
+        if next_allowed and next_allowed > timezone.now():
+            raise JobRefused(
+                f"The last sync of @{profile.username} began at {timezone.localtime(last.created_at):%H:%M}; "
+                f"it can be refreshed again from {timezone.localtime(next_allowed):%H:%M}."
+            )
+        return profile_sync_queue(profile=profile, requested_by=requested_by)
+
+
+def profiles_sync_tracked() -> list[Job]:
+    """Queue a sync of every profile someone tracks (beat runs this); untracked ones are left alone."""
+    profiles = InstagramProfile.objects.filter(trackings__isnull=False, is_demo=False)
+    # A private profile nobody may see is not fetched (profile_sync would refuse it anyway).
+    profiles = profiles.filter(Q(is_private=False) | Q(private_accesses__isnull=False)).distinct()
+    with transaction.atomic():
+        return [job for profile in profiles if (job := profile_sync_queue(profile=profile))]
 
 
 def profile_sync(*, job: Job) -> None:
@@ -135,7 +185,7 @@ class _SyncProgress:
     def index_pending(self, profile: InstagramProfile) -> None:
         """Hand the pending photos to the indexer; the cursor forgets them so they are not sent twice."""
         if self.pending:
-            photos_index_queue(photo_ids=self.pending, profile=profile)
+            photos_stored.send(sender=Job, profile=profile, photos=Photo.objects.filter(pk__in=self.pending))
             self.pending = []
             if profile.sync_cursor:
                 self.save(profile)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from profiles import views
+from jobs import views
 
 urlpatterns = [
     path("", views.home, name="home"),

@@ -1,5 +1,5 @@
-"""What users and admins do with jobs: cancel one, retry one, re-index a profile's photos; and what beat
-does for them: send again the running jobs whose worker died."""
+"""What users and admins do with jobs: cancel one, retry one; and what beat does for them: send again the
+running jobs whose worker died. Index jobs are retried and sent again through the indexer (jobs.indexer)."""
 
 import logging
 import uuid
@@ -9,8 +9,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from profiles.models import InstagramProfile, Job, Photo
-from search.indexing import index_job_send, index_job_uncounted, lost_before, photos_describe_queue, photos_index_queue
+from jobs.indexer import indexer
+from jobs.models import Job
 
 log = logging.getLogger(__name__)
 
@@ -26,8 +26,8 @@ def job_cancel(*, job: Job) -> bool:
 
 def job_retry(*, job: Job, requested_by=None) -> Job:
     """A new job doing again what a failed or cancelled one did; the old one stays, as history. JobRefused if not."""
-    from profiles.services.sync import profile_sync_queue
-    from profiles.tasks import run_import_job  # the tasks module imports this one
+    from jobs.services.sync import profile_sync_queue
+    from jobs.tasks import run_import_job  # the tasks module imports this one
 
     with transaction.atomic():
         # The old job's row is the lock; the one-to-one retry_of makes a second retry impossible even without it.
@@ -51,26 +51,10 @@ def job_retry(*, job: Job, requested_by=None) -> Job:
             )  # fmt: skip
             run_import_job.delay_on_commit(new.pk)
         else:
-            new = profile_reindex(profile=job.profile, requested_by=requested_by, retry_of=job)
+            new = indexer().reindex(profile=job.profile, requested_by=requested_by, retry_of=job)
             if new is None:
                 raise JobRefused(f"Job #{job.pk}: every photo is indexed already, nothing to retry.")
     return new
-
-
-def profile_reindex(*, profile: InstagramProfile | None, requested_by=None, retry_of: Job | None = None) -> Job | None:
-    """Queue the photos (of the profile, or all) that the configured models have not indexed, failed ones
-    included: an index job for those not searchable (None if there are none), and the second pass of those
-    searchable but not described. JobRefused while the profile's photos are being indexed."""
-    with transaction.atomic():
-        if profile is not None:
-            # The profile's row is the lock: two clicks on "re-index" queue one job between them.
-            InstagramProfile.objects.select_for_update().filter(pk=profile.pk).first()
-            if profile.jobs.of_kind(Job.Kind.INDEX).active().exists():
-                raise JobRefused(f"Photos of @{profile.username} are being indexed already.")
-        job = photos_index_queue(profile=profile, requested_by=requested_by, retry_of=retry_of)
-        photos = Photo.objects.filter(post__profile=profile) if profile else Photo.objects.all()
-        photos_describe_queue(photos=photos, requeue_before=lost_before())
-        return job
 
 
 def jobs_sweep() -> dict[str, int]:
@@ -94,14 +78,14 @@ def jobs_sweep() -> dict[str, int]:
 
 def job_requeue(*, job: Job, stale_before) -> bool:
     """Send the stalled job's task again, as a new delivery that alone may reclaim it; False if it may not."""
-    from profiles.tasks import run_import_job, run_sync_job  # the tasks module imports this one
+    from jobs.tasks import run_import_job, run_sync_job  # the tasks module imports this one
 
     task_id = str(uuid.uuid4())
     with transaction.atomic():
         if not job.requeue(stale_before=stale_before, celery_task_id=task_id, limit=settings.JOB_MAX_REQUEUES):
             return False
         if job.kind == Job.Kind.INDEX:
-            index_job_send(job=job, photo_ids=index_job_uncounted(job=job), task_id=task_id)
+            indexer().resend(job=job, task_id=task_id)
         else:
             task = run_sync_job if job.kind == Job.Kind.SYNC else run_import_job
             task.apply_async_on_commit((job.pk,), task_id=task_id)

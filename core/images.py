@@ -1,7 +1,10 @@
-"""Decoding images safely, in one place: what we are given (from Instagram or a folder) and what we store.
+"""Decoding images safely, in one place: what we are given (from Instagram, a folder or an upload), what
+we store, and what the models read.
 
 Every image photosearch reads goes through `image_opened`, so decompression bombs, unknown
 formats and truncated files are refused the same way everywhere, with a reason a person can read.
+`load_for_models` makes any of them a plain RGB image, upright, at most a few hundred pixels:
+never an exception that takes a whole batch down.
 """
 
 import hashlib
@@ -11,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 # What Instagram serves and instaloader saves; MPO is the multi-picture JPEG some phones write.
 _EXTENSIONS = {"JPEG": "jpg", "MPO": "jpg", "PNG": "png", "WEBP": "webp"}
@@ -73,3 +76,33 @@ def difference_hash(image: Image.Image) -> str:
             left, right = pixels[row * 9 + column], pixels[row * 9 + column + 1]
             bits = (bits << 1) | (left > right)
     return f"{bits:016x}"
+
+
+# The models look at 224-384 px; decoding more is wasted time. JPEGs decode at reduced size directly.
+MAX_SIDE = 512
+
+
+def load_for_models(file, max_side: int = MAX_SIDE) -> Image.Image:
+    """An RGB copy of the first frame of `file` (a path or a binary file), EXIF orientation applied."""
+    with image_opened(file) as image:
+        image.seek(0)  # animated GIF/WebP/PNG: the first frame
+        image.draft("RGB", (max_side, max_side))  # JPEG: let the decoder scale down (1/2, 1/4, 1/8)
+        image = ImageOps.exif_transpose(image)
+        image = _to_rgb(image)
+        image.thumbnail((max_side, max_side), Image.Resampling.BICUBIC)
+        image.load()
+        return image
+
+
+def _to_rgb(image: Image.Image) -> Image.Image:
+    if image.mode in ("I;16", "I;16B", "I;16L", "I"):
+        # 16-bit (or 32-bit integer) greyscale: scale into 8 bits rather than clipping to white.
+        image = image.convert("I").point(lambda value: value * (1 / 256)).convert("L")
+    if image.mode == "P":
+        image = image.convert("RGBA" if "transparency" in image.info else "RGB")
+    if image.mode in ("RGBA", "LA", "PA"):
+        # Transparent areas become white, as a viewer would show them, not black.
+        background = Image.new("RGB", image.size, (255, 255, 255))
+        background.paste(image.convert("RGBA"), mask=image.convert("RGBA").getchannel("A"))
+        return background
+    return image.convert("RGB")

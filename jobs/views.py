@@ -1,3 +1,6 @@
+"""The pages of the profiles a user tracks: the list (home), adding one, its page with its photos and
+sync history, "Refresh now" and "Stop tracking"."""
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -6,12 +9,13 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from photosearch.throttle import Throttled, throttle
-from profiles.forms import ProfileAddForm
+from core.throttle import Throttled, throttle
+from jobs.forms import ProfileAddForm
+from jobs.selectors import profile_state, profile_states
+from jobs.services import sync
+from jobs.services.jobs import JobRefused
 from profiles.models import InstagramProfile, Photo, Tracking
-from profiles.selectors import profile_state, profile_states
 from profiles.services import tracking
-from profiles.services.jobs import JobRefused
 
 PHOTOS_PER_PAGE = 48
 HISTORY_LENGTH = 20
@@ -40,7 +44,7 @@ def profile_add(request):
         return _add_refused(request, form, throttled)
     if form.is_valid():
         try:
-            profile, _ = tracking.profile_track(user=request.user, text=form.cleaned_data["profile"])
+            profile, _ = sync.profile_track(user=request.user, text=form.cleaned_data["profile"])
         except ValidationError as refused:
             form.add_error("profile", refused)
     if not form.is_valid():
@@ -92,7 +96,7 @@ def profile_detail(request, username):
 def profile_refresh(request, username):
     profile = _get_tracked_profile(request.user, username)
     try:
-        tracking.profile_sync_request(profile=profile, requested_by=request.user)
+        sync.profile_sync_request(profile=profile, requested_by=request.user)
     except JobRefused as refused:
         messages.error(request, str(refused))
     else:

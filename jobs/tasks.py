@@ -1,4 +1,7 @@
-"""Background work on the `scrape` queue. Each task takes an id, loads, calls a service, decides the retry."""
+"""Background work on the `scrape` queue. Each task takes an id, loads, calls a service, decides the retry.
+
+The tasks keep the names they had in `profiles.tasks`: a message queued before an upgrade still finds its task.
+"""
 
 import traceback
 from pathlib import Path
@@ -10,9 +13,10 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from jobs.runner import job_task
+from jobs.services import jobs, sync, uploads
 from profiles import instagram
-from profiles.job_tasks import job_task
-from profiles.services import imports, jobs, sync, tracking
+from profiles.services import imports
 
 
 @job_task(name="profiles.tasks.run_sync_job", unexpected="The sync stopped on an unexpected error.")
@@ -41,7 +45,7 @@ def run_import_job(self, job) -> None:
     """Import the zip of an instaloader folder that staff uploaded in the admin."""
     try:
         with TemporaryDirectory() as scratch:
-            folder = imports.zip_extract(job=job, into=Path(scratch))
+            folder = uploads.zip_extract(job=job, into=Path(scratch))
             report = imports.folder_import(
                 path=folder,
                 username=job.profile.username if job.profile else "",
@@ -55,7 +59,7 @@ def run_import_job(self, job) -> None:
 @shared_task(name="profiles.tasks.refresh_tracked_profiles")
 def refresh_tracked_profiles() -> int:
     """Queue a sync of every tracked profile (Celery beat, every PROFILE_REFRESH_HOURS)."""
-    return len(tracking.profiles_sync_tracked())
+    return len(sync.profiles_sync_tracked())
 
 
 @shared_task(name="profiles.tasks.sweep_stalled_jobs", soft_time_limit=60, time_limit=90)

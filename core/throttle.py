@@ -3,7 +3,7 @@
 One counter per action and key (a user, an address, an IP) in Django's cache, per window of the
 action's rate in settings.THROTTLE_RATES. Past the rate, `Throttled` says so in a sentence and says
 when to try again: pages and the API turn it into a 429 with Retry-After (photosearch.middleware,
-search.api). Log-ins are counted by django-axes instead (accounts.lockout).
+photosearch.api). Log-ins are counted by django-axes instead (accounts.lockout).
 """
 
 import math

@@ -8,8 +8,15 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.formats import number_format
 
-from profiles.models import InstagramProfile, Job, Photo
-from search.indexing import describing_on, photos_awaiting_description, photos_described, photos_searchable
+from jobs.models import Job
+from profiles.models import (
+    InstagramProfile,
+    Photo,
+    describing_on,
+    photos_awaiting_description,
+    photos_described,
+    photos_searchable,
+)
 
 # How many failures the admin's jobs dashboard lists, and over how long it counts them.
 DASHBOARD_FAILURES = 10

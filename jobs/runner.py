@@ -6,7 +6,7 @@ from celery import shared_task
 from celery.exceptions import Retry
 from django.conf import settings
 
-from profiles.models import Job
+from jobs.models import Job
 
 
 def _redelivered(task) -> bool:
