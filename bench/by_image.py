@@ -1,8 +1,8 @@
 """Search by a photo: how often a copy of a photo finds its original first, and how fast, at 100,000 photos.
 
 Originals are generated photos (a smooth background with coloured shapes and grain, 1080 px
-JPEGs as Instagram serves them), hashed as indexing hashes them (search.imaging.load_for_models,
-then search.perceptual.stored_hashes). Each gets one copy per transformation: resized (30-60%),
+JPEGs as Instagram serves them), hashed as indexing hashes them (core.images.load_for_models,
+then core.perceptual.stored_hashes). Each gets one copy per transformation: resized (30-60%),
 cropped (3-10% off each side), recompressed (JPEG quality 15-35), mirrored, turned grey, and
 screenshotted (full width on a phone's white or black screen, a clock above, saved at half size).
 Each copy is searched with as an upload is (search.by_image: check, decode, hash, look up), with
@@ -15,22 +15,15 @@ The last line is one JSON object with the figures: first_rate (share of copies w
 comes first), top3_rate, by_transformation, and latency_ms (p50, p95) of one search.
 """
 
-import argparse
 import io
-import json
-import os
 import random
 import statistics
 import sys
 import time
 from datetime import UTC, datetime
-from pathlib import Path
 
+import harness
 from PIL import Image, ImageDraw, ImageFilter, ImageOps
-
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "photosearch.settings_test")
 
 
 def original(seed: int, size: int = 1080) -> Image.Image:
@@ -100,8 +93,8 @@ TRANSFORMATIONS = [resized, cropped, recompressed, mirrored, grey, screenshot]
 
 def fill(total: int, profile, rng: random.Random) -> None:
     """Rows of random hashes up to `total` photos, 100 photos a post, inserted in bulk."""
+    from core import perceptual
     from profiles.models import Photo, Post
-    from search import perceptual
 
     have = Photo.objects.count()
     posts = Post.objects.bulk_create(
@@ -128,34 +121,25 @@ def fill(total: int, profile, rng: random.Random) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = harness.parser(__doc__)
     parser.add_argument("--originals", type=int, default=100)
     parser.add_argument("--total", type=int, default=100_000)
-    args = parser.parse_args()
-
-    import django
-
-    django.setup()
+    args = harness.start(parser)
     from django.conf import settings
-    from django.db import connection
 
     settings.IMAGE_TEXT_MODEL = ""  # the perceptual path alone
-    connection.settings_dict["TEST"]["NAME"] = "bench_by_image"  # never the test suite's database
-    connection.creation.create_test_db(verbosity=0, autoclobber=True)
-    try:
+    with harness.test_database("bench_by_image"):
         figures = run(args.originals, args.total)
-    finally:
-        connection.creation.destroy_test_db("bench_by_image", verbosity=0)
-    print(json.dumps(figures))
+    harness.report(figures)
 
 
 def run(count: int, total: int) -> dict:
     from django.db import connection
 
+    from core import perceptual
+    from core.images import load_for_models
     from profiles.models import InstagramProfile, Photo, Post
-    from search import perceptual
     from search.by_image import image_upload_read, photos_by_image
-    from search.imaging import load_for_models
 
     rng = random.Random(0)
     profile = InstagramProfile.objects.create(username="bench")

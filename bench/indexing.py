@@ -22,79 +22,38 @@ over pipeline_photos_per_s: how much sooner a profile is searchable than describ
 The last line is one JSON object with the figures.
 """
 
-import argparse
 import io
-import json
-import os
 import random
-import sys
 import time
 from collections import defaultdict
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "photosearch.settings_test")
-os.environ["HF_HUB_OFFLINE"] = "1"
-MODELS = ROOT / "bench" / "out" / "models"
-FLICKR = ROOT.parent / "shared" / "data" / "flickr8k" / "Flickr8k.token.txt"
+import harness
+
+MODELS = harness.ROOT / "bench" / "out" / "models"
+FLICKR = harness.FLICKR8K / "Flickr8k.token.txt"
+# The default models' shapes, as the tiny models' builders take them ({}: the architecture's own default).
+SIGLIP_BASE_PATCH32_256 = {"image_size": 256, "patch_size": 32}
+E5_SMALL = {"hidden_size": 384, "num_hidden_layers": 12, "num_attention_heads": 12, "intermediate_size": 1536,
+            "max_position_embeddings": 512}  # fmt: skip
 
 
 def build_models() -> dict[str, Path]:
     """Random-weight models of the default architectures, saved once under bench/out/models."""
-    import torch
-    from transformers import (
-        BertConfig,
-        BertModel,
-        BertTokenizer,
-        BlipConfig,
-        BlipForConditionalGeneration,
-        BlipImageProcessor,
-        BlipProcessor,
-        SiglipConfig,
-        SiglipImageProcessor,
-        SiglipModel,
-    )
+    from search.tests.tiny_models import build_blip, build_siglip, build_text_embedder, vocabulary
 
     words = caption_words()
-
-    def tokenizer(folder: Path, size: int, **kwargs) -> BertTokenizer:
-        folder.mkdir(parents=True, exist_ok=True)
-        specials = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "[DEC]", "[ENC]"]
-        vocab = (specials + words + [f"w{i}" for i in range(size)])[:size]
-        (folder / "vocab.txt").write_text("\n".join(vocab) + "\n")
-        return BertTokenizer.from_pretrained(folder, **kwargs)
-
-    torch.manual_seed(0)
     paths = {
         "image_text": MODELS / "siglip-base-patch32-256",
         "describer": MODELS / "blip-base",
         "text": MODELS / "e5-small",
     }
     if not (paths["image_text"] / "config.json").exists():
-        folder = paths["image_text"]
-        tokenizer(folder, 256_000).save_pretrained(folder)
-        SiglipImageProcessor(size={"height": 256, "width": 256}).save_pretrained(folder)
-        config = SiglipConfig(
-            text_config={"vocab_size": 256_000, "max_position_embeddings": 64},
-            vision_config={"image_size": 256, "patch_size": 32},
-        )
-        SiglipModel(config).save_pretrained(folder)
+        build_siglip(paths["image_text"], words=vocabulary(256_000, words), text={}, vision=SIGLIP_BASE_PATCH32_256)
     if not (paths["describer"] / "config.json").exists():
-        folder = paths["describer"]
-        tok = tokenizer(folder, 30_524, bos_token="[DEC]", additional_special_tokens=["[ENC]"])
-        BlipProcessor(
-            image_processor=BlipImageProcessor(size={"height": 384, "width": 384}), tokenizer=tok
-        ).save_pretrained(folder)
-        special = {"bos_token_id": tok.convert_tokens_to_ids("[DEC]"), "sep_token_id": tok.sep_token_id}
-        config = BlipConfig(text_config=special | {"pad_token_id": tok.pad_token_id})
-        BlipForConditionalGeneration(config).save_pretrained(folder)
+        build_blip(paths["describer"], words=vocabulary(30_524, words), text={}, vision={})
     if not (paths["text"] / "config.json").exists():
-        folder = paths["text"]
-        tokenizer(folder, 250_037).save_pretrained(folder)
-        config = BertConfig(vocab_size=250_037, hidden_size=384, num_hidden_layers=12, num_attention_heads=12,
-                            intermediate_size=1536, max_position_embeddings=512)  # fmt: skip
-        BertModel(config).save_pretrained(folder)
+        build_text_embedder(paths["text"], words=vocabulary(250_037, words), text=E5_SMALL)
     return paths
 
 
@@ -193,24 +152,17 @@ def timed_run(ids: list[int], batch_size: int, index=None, *, forget: bool = Tru
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = harness.parser(__doc__)
     parser.add_argument("--photos", type=int, default=16)
-    args = parser.parse_args()
-
-    import django
-
-    django.setup()
+    args = harness.start(parser)
     import logging
     import tempfile
 
     from django.conf import settings
-    from django.db import connection
 
     logging.getLogger("search").setLevel(logging.WARNING)
     settings.MEDIA_ROOT = tempfile.mkdtemp(prefix="bench-media-")
-    connection.settings_dict["TEST"]["NAME"] = "bench_photosearch"  # never the test suite's database
-    connection.creation.create_test_db(verbosity=0, autoclobber=True)
-    try:
+    with harness.test_database("bench_photosearch"):
         paths = build_models()
         settings.IMAGE_TEXT_MODEL, settings.DESCRIPTION_MODEL, settings.TEXT_MODEL = map(str, paths.values())
         settings.OCR_ENGINE = "rapidocr"
@@ -231,8 +183,6 @@ def main() -> None:
         timed_run(warmup, 2, photos_index_searchable)
         searchable_s, searchable_stages = timed_run(ids, batch_size, photos_index_searchable)
         described_s, described_stages = timed_run(ids, batch_size, photos_describe, forget=False)
-    finally:
-        connection.creation.destroy_test_db("bench_photosearch", verbosity=0)
 
     figures = {
         "pipeline_photos_per_s": round(len(ids) / pipeline_s, 3),
@@ -266,7 +216,7 @@ def main() -> None:
         f"both passes as separate tasks: {figures['two_passes_photos_per_s']} photos/s "
         f"(second pass {figures['described_stages_s']})"
     )
-    print(json.dumps(figures))
+    harness.report(figures)
 
 
 if __name__ == "__main__":

@@ -42,7 +42,6 @@ The last line is one JSON object: users, rps, p50_ms, p95_ms, p99_ms, errors, th
 run's shape.
 """
 
-import argparse
 import contextlib
 import json
 import os
@@ -56,16 +55,14 @@ import threading
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
+import harness
 import requests
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-# Sets the bench process's Django settings (the test settings, on the same servers) and offline models.
-from search_latency import ROOT, fresh_queries, load, percentile
+from search_latency import fresh_queries, load, percentile
 
 from photosearch import gunicorn as gunicorn_settings  # the production server's workers and threads
 
+ROOT = harness.ROOT
 OUT = ROOT / "bench" / "out"
 PASSWORD = "bench-load-Password-7"
 POPULAR = 20
@@ -317,7 +314,7 @@ def warm_up(run: Run, sessions: list[requests.Session], queries: list[str], conc
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = harness.parser(__doc__)
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--photos", type=int, default=100_000)
@@ -331,11 +328,7 @@ def main() -> None:
         "--think", type=float, nargs=2, default=(1.0, 3.0), metavar=("MIN", "MAX"), help="seconds between actions"
     )
     parser.add_argument("--rebuild", action="store_true", help="build the photos again even if a build is there")
-    args = parser.parse_args()
-
-    import django
-
-    django.setup()
+    args = harness.start(parser)
     from django.conf import settings
     from django.core.cache import cache
     from django.db import connection
@@ -408,7 +401,7 @@ def main() -> None:
         "login_s": round(login_s, 1),
         "database": "reused" if reused else f"built in {build_s:.0f} s",
     }
-    print(json.dumps(figures))
+    harness.report(figures)
 
 
 if __name__ == "__main__":

@@ -11,18 +11,15 @@ Tesseract runs with `-l eng+fra --psm 11` (sparse text: words anywhere on a phot
 better than its default page layout). The last line is one JSON object with the figures.
 """
 
-import argparse
 import io
-import json
 import re
 import shutil
 import subprocess
 import sys
 import time
 import unicodedata
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+import harness
 from text_photos import text_photos
 
 
@@ -59,9 +56,9 @@ def tesseract_reader():
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = harness.parser(__doc__)
     parser.add_argument("--photos", type=int, default=30)
-    args = parser.parse_args()
+    args = parser.parse_args()  # no database, no Django
     photos = text_photos(args.photos, plain=0, seed=7)
     figures = {}
     for name, make in (("rapidocr", rapidocr_reader), ("tesseract", tesseract_reader)):
@@ -88,7 +85,7 @@ def main() -> None:
         }
         print(name, figures[name])
     figures["photos"] = len(photos)
-    print(json.dumps(figures))
+    harness.report(figures)
 
 
 if __name__ == "__main__":

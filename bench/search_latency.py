@@ -16,35 +16,27 @@ one profile.
     .venv/bin/python bench/search_latency.py [--photos 100000] [--queries 200]
     .venv/bin/python bench/search_latency.py --photos 1000000   # build_s, index_mb: about 40 minutes here
 
-`stages` has each stage's p50/p95 (search.timing: the query cache, each encoder, the word counts,
+`stages` has each stage's p50/p95 (core.timing: the query cache, each encoder, the word counts,
 each candidate source, the scoring query, ranking and the page). `filtered_*` are searches
 narrowed to one profile of the 50.
 
 The last line is one JSON object with the figures.
 """
 
-import argparse
 import json
-import os
 import random
 import statistics
-import sys
 import threading
 import time
 import urllib.parse
 import urllib.request
 from collections import defaultdict
-from pathlib import Path
 
+import harness
 import numpy as np
 import psutil
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "photosearch.settings_test")
-os.environ["HF_HUB_OFFLINE"] = "1"
-FLICKR = ROOT.parent / "shared" / "data" / "flickr8k" / "Flickr8k.token.txt"
+FLICKR = harness.FLICKR8K / "Flickr8k.token.txt"
 PLACES = ["Lisbon, Portugal", "Paris, France", "Kyoto, Japan", "Marrakesh, Morocco", "New York", "Saint-Malo", ""]
 TAGS = ["travel", "sunset", "summer", "beach", "mountains", "food", "streetphotography", "nature", "city", "love"]
 
@@ -218,14 +210,10 @@ def percentile(values, share):
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = harness.parser(__doc__)
     parser.add_argument("--photos", type=int, default=100_000)
     parser.add_argument("--queries", type=int, default=200)
-    args = parser.parse_args()
-
-    import django
-
-    django.setup()
+    args = harness.start(parser)
     import logging
 
     from django.conf import settings
@@ -240,11 +228,10 @@ def main() -> None:
     settings.ALLOWED_HOSTS = ["127.0.0.1"]
     # One user asks every query here, faster than a person types: the per-user rate is not measured.
     settings.THROTTLE_RATES = {**settings.THROTTLE_RATES, "search": (1_000_000, 60)}
-    connection.settings_dict["TEST"]["NAME"] = "bench_search_latency"
-    connection.creation.create_test_db(verbosity=0, autoclobber=True)
-    try:
+    with harness.test_database("bench_search_latency"):
         from accounts.models import ApiToken
-        from search import services, timing
+        from core import timing
+        from search import services
 
         cache.clear()
         user = get_user_model().objects.create_user("bench")
@@ -312,14 +299,6 @@ def main() -> None:
                 app_ms.append(float(server_timing.split("app;dur=")[1].split(",")[0]))
             assert "results" in body
         rss_mb = psutil.Process().memory_info().rss / 2**20
-    finally:
-        with connection.cursor() as cursor:  # the server thread's connection, among others
-            cursor.execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
-                [connection.settings_dict["NAME"]],
-            )
-        connection.close()
-        connection.creation.destroy_test_db("bench_search_latency", verbosity=0)
 
     figures = {
         "photos": args.photos,
@@ -334,7 +313,7 @@ def main() -> None:
         "filtered_p50_ms": round(statistics.median(filtered_ms), 1),
         "filtered_p95_ms": round(percentile(filtered_ms, 0.95), 1),
         "filtered_recall_at_10": round(filtered_recall, 4),
-        # Each stage's p50/p95 in the service (search.timing); a stage a query skipped counts as 0.
+        # Each stage's p50/p95 in the service (core.timing); a stage a query skipped counts as 0.
         "stages": {
             name: {
                 "p50": round(statistics.median(values + [0.0] * (len(service_ms) - len(values))), 1),
@@ -355,7 +334,7 @@ def main() -> None:
         "process_rss_mb": round(rss_mb),
         "encoders": "random weights at the default models' shapes",
     }
-    print(json.dumps(figures))
+    harness.report(figures)
 
 
 if __name__ == "__main__":

