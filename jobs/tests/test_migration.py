@@ -56,8 +56,9 @@ def test_moving_jobs_to_their_app_keeps_every_row_and_link(database_before_the_m
     assert Job.objects.get(pk=retry.pk).progress_done == 3
     assert list(JobPhoto.objects.values_list("job_id", "photo_id", "counted")) == [(index.pk, photo.pk, True)]
     assert Permission.objects.get(pk=permission.pk).content_type.app_label == "jobs"
-    assert connection.introspection.table_names() and "jobs_job" in connection.introspection.table_names()
-    assert "profiles_job" not in connection.introspection.table_names()
+    tables = connection.introspection.table_names()
+    assert "jobs_job" in tables and "jobs_jobphoto" in tables
+    assert "profiles_job" not in tables and "profiles_jobphoto" not in tables
 
 
 def test_new_jobs_get_ids_after_the_moved_ones(database_before_the_move):
