@@ -18,15 +18,16 @@ class Indexer:
     resend: Callable
 
 
-_registered: list[Indexer] = []
+_indexer: Indexer | None = None
 
 
-def indexer_register(indexer: Indexer) -> None:
+def indexer_register(plugged: Indexer) -> None:
     """Plug the indexer in (search's AppConfig.ready); registering again replaces it."""
-    _registered[:] = [indexer]
+    global _indexer
+    _indexer = plugged
 
 
 def indexer() -> Indexer:
-    if not _registered:
+    if _indexer is None:
         raise ImproperlyConfigured("No app registered an indexer: is 'search' in INSTALLED_APPS?")
-    return _registered[0]
+    return _indexer

@@ -208,35 +208,18 @@ def photos_awaiting_description() -> Q:
     return Q(index_error="") & Q(**searchable_models(), image_hashes__len__gt=0) & ~Q(**done)
 
 
-def photos_up_to_date() -> Q:
-    """Photos both passes are done with, or that failed for good."""
-    return photos_searchable() & photos_described()
-
-
 class PhotoQuerySet(models.QuerySet):
     """Photos by where they stand in the two passes; indexing, the pages and the API all read them here."""
-
-    def searchable(self) -> "PhotoQuerySet":
-        return self.filter(photos_searchable())
 
     def not_searchable(self) -> "PhotoQuerySet":
         """Photos the first pass has still to do: new ones, and those of a model changed since."""
         return self.exclude(photos_searchable())
 
-    def described(self) -> "PhotoQuerySet":
-        return self.filter(photos_described())
-
     def awaiting_description(self) -> "PhotoQuerySet":
         return self.filter(photos_awaiting_description())
 
-    def up_to_date(self) -> "PhotoQuerySet":
-        return self.filter(photos_up_to_date())
-
-    def readable(self) -> "PhotoQuerySet":
-        """Photos whose image could be read (an unreadable one fails the first pass for good)."""
-        return self.filter(index_error="")
-
     def unreadable(self) -> "PhotoQuerySet":
+        """Photos whose image could not be read: the first pass failed them for good."""
         return self.exclude(index_error="")
 
     def with_current_image_vector(self) -> "PhotoQuerySet":

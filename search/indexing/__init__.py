@@ -2,7 +2,7 @@
 
     passes.py    the work on one batch: photos_index_searchable (first pass), photos_describe (second),
                  photos_index (both at once); which photos each pass is done with
-                 is profiles' to say (Photo.objects.searchable(), .described(), ...)
+                 is profiles' to say (Photo.objects.not_searchable(), .awaiting_description(), photos_searchable())
     queueing.py  index jobs and their batches (ml queue), describe tasks (describe queue), or both here
     sweep.py     what beat queues every minute, and `manage.py reindex`
 

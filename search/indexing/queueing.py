@@ -180,9 +180,9 @@ def describe_backlog() -> int:
     """How many second-pass batches wait in the describe queue, as the broker counts them (running ones not)."""
     from search.tasks import describe_photos
 
-    app = current_app  # the project's Celery app, which the worker and the web process set up
-    queue = app.amqp.router.route({}, describe_photos.name)["queue"].name
-    with app.connection_for_read() as connection:
+    # The project's Celery app (photosearch.celery), which every process sets up: search does not import it.
+    queue = current_app.amqp.router.route({}, describe_photos.name)["queue"].name
+    with current_app.connection_for_read() as connection:
         try:
             return connection.default_channel.queue_declare(queue=queue, passive=True).message_count
         except ChannelError:  # kombu's "no such queue": nothing was ever left waiting in it
@@ -230,7 +230,7 @@ def photos_describe_in_process(*, profile, progress: Callable[[int, int], None] 
 
     Raises ModelUnavailable when a model is missing: the photos stay searchable, and wait for it.
     """
-    waiting = Photo.objects.filter(post__profile=profile).awaiting_description()
+    waiting = Photo.objects.of_profile(profile).awaiting_description()
     photo_ids = list(waiting.order_by("pk").values_list("pk", flat=True))
     size, described = settings.INDEX_BATCH_SIZE, 0
     for start in range(0, len(photo_ids), size):

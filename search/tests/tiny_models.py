@@ -106,7 +106,7 @@ def build_siglip(
 ) -> Path:
     """SigLIP's architecture (texts padded to 64 tokens, pooled at the last position), with a BERT vocabulary.
 
-    dimensions: the vision_tower' width, their vectors' size (None: the configs' own).
+    dimensions: both towers' width, their vectors' size (None: the configs' own).
     """
     tokenizer = _bert_tokenizer(folder, words)
     tokenizer.save_pretrained(folder)
