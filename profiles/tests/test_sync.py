@@ -151,7 +151,7 @@ def test_a_429_schedules_a_retry_instead_of_a_sleeping_worker(instagram, sync_on
     assert job.status == Job.Status.WAITING
     assert job.message.startswith("Waiting for Instagram until ")
     assert 600 < (job.wait_until - job.updated_at).total_seconds() <= 700  # instaloader's 666 s after a 429
-    assert celery_state(job) == "RETRY"
+    assert celery_state(job, after="STARTED") == "RETRY"
     assert profile_state(job.profile).label == f"Waiting for Instagram until {job.wait_until:%H:%M}"
 
 
@@ -286,8 +286,13 @@ def test_a_corrupt_image_among_good_ones_is_reported_on_the_job(instagram, sync)
     assert (Post.objects.count(), Photo.objects.count()) == (7, 8)
 
 
-def celery_state(job: Job) -> str:
-    return AsyncResult(job.celery_task_id).state
+def celery_state(job: Job, after: str, timeout: float = 10) -> str:
+    """The task's state in the result backend once it has moved on from `after`. The worker saves the job's row
+    before Celery records the retry, so a test that reads the backend as soon as the row settles can be early."""
+    deadline = time.monotonic() + timeout
+    while (state := AsyncResult(job.celery_task_id).state) == after and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return state
 
 
 def rows():
