@@ -20,7 +20,7 @@ from profiles.models import Photo
 from profiles.tests.factories import make_photo, make_post, make_profile, settled
 from search.indexing import photos_index_queue
 
-POSTS, SLIDES, BATCH = 30, 10, 10  # 300 photos, 30 batches
+POSTS, SLIDES, BATCH = 16, 5, 10  # 80 photos, 8 batches: enough for both workers to take some
 ROOT = Path(__file__).resolve().parents[2]
 
 
