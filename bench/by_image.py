@@ -9,10 +9,16 @@ Each copy is searched with as an upload is (search.by_image: check, decode, hash
 the image-text model OFF: the perceptual path alone. The table is filled up to --total photos
 with rows of random hashes, inserted in bulk, so the lookups run at that size.
 
-    .venv/bin/python bench/by_image.py [--originals 100] [--total 100000]
+Each original is also taken in --screenshots phone screenshots of the app (search/tests/screenshots.py:
+status bar, headers with the author's avatar and name, action icons, likes and caption, the navigation
+bar; light, dark or dim; five phone sizes; half of them in a feed, between the end of the post above
+and the start of the next; half of them sent on, downscaled and recompressed as a messaging app does).
+
+    .venv/bin/python bench/by_image.py [--originals 100] [--total 100000] [--screenshots 4]
 
 The last line is one JSON object with the figures: first_rate (share of copies whose original
-comes first), top3_rate, by_transformation, and latency_ms (p50, p95) of one search.
+comes first), top3_rate, by_transformation, latency_ms (p50, p95) of one search, and
+screenshot_first_rate (the same share for the phone screenshots), screenshot_by_kind, screenshot_latency_ms.
 """
 
 import io
@@ -124,22 +130,24 @@ def main() -> None:
     parser = harness.parser(__doc__)
     parser.add_argument("--originals", type=int, default=100)
     parser.add_argument("--total", type=int, default=100_000)
+    parser.add_argument("--screenshots", type=int, default=4, help="phone screenshots of each original")
     args = harness.start(parser)
     from django.conf import settings
 
     settings.IMAGE_TEXT_MODEL = ""  # the perceptual path alone
     with harness.test_database("bench_by_image"):
-        figures = run(args.originals, args.total)
+        figures = run(args.originals, args.total, args.screenshots)
     harness.report(figures)
 
 
-def run(count: int, total: int) -> dict:
+def run(count: int, total: int, screenshots: int) -> dict:
     from django.db import connection
 
     from core import perceptual
     from core.images import load_for_models
     from profiles.models import InstagramProfile, Photo, Post
     from search.by_image import image_upload_read, photos_by_image
+    from search.tests.screenshots import Shot, phone_screenshot
 
     rng = random.Random(0)
     profile = InstagramProfile.objects.create(username="bench")
@@ -187,6 +195,23 @@ def run(count: int, total: int) -> dict:
             by_transformation[transformation.__name__].append(rank == 1)
     latencies.sort()
     lookups.sort()
+
+    shot_ranks, shot_latencies, by_kind = [], [], {}
+    seeds = list(pictures.values())
+    for n, (photo_id, picture) in enumerate(pictures.items()):
+        for _ in range(screenshots):
+            shot = Shot.drawn(rng)
+            copy = phone_screenshot(picture, rng, shot, other=seeds[(n + 1) % len(seeds)])
+            began = time.perf_counter()
+            result = photos_by_image(user=None, image=image_upload_read(file_of(copy)), limit=10)
+            shot_latencies.append(time.perf_counter() - began)
+            found = [hit.photo.pk for hit in result.hits]
+            first = bool(found) and found[0] == photo_id
+            shot_ranks.append(first)
+            kinds = (shot.theme, "feed" if shot.feed else "post", "sent_on" if shot.sent_on else "as_taken")
+            for kind in (*kinds, f"{shot.phone[0]}x{shot.phone[1]}"):
+                by_kind.setdefault(kind, []).append(first)
+    shot_latencies.sort()
     return {
         "first_rate": round(sum(rank == 1 for rank in ranks) / len(ranks), 4),
         "top3_rate": round(sum(rank is not None and rank <= 3 for rank in ranks) / len(ranks), 4),
@@ -201,6 +226,13 @@ def run(count: int, total: int) -> dict:
             "p95": round(lookups[int(0.95 * (len(lookups) - 1))] * 1000, 1),
         },
         "copies": len(ranks),
+        "screenshot_first_rate": round(sum(shot_ranks) / max(1, len(shot_ranks)), 4),
+        "screenshot_by_kind": {kind: round(sum(hits) / len(hits), 3) for kind, hits in sorted(by_kind.items())},
+        "screenshot_latency_ms": {
+            "p50": round(statistics.median(shot_latencies) * 1000, 1) if shot_latencies else None,
+            "p95": round(shot_latencies[int(0.95 * (len(shot_latencies) - 1))] * 1000, 1) if shot_latencies else None,
+        },
+        "screenshots": len(shot_ranks),
         "photos": total,
         "image_text_model": "off",
     }

@@ -5,7 +5,10 @@ or screenshotted with a border. Each hash is a 64-bit dHash of a greyscale pictu
 size and compression change few bits. A stored photo keeps several: of the picture as given and
 without its uniform borders (a screenshot's frame, a letterbox), each also mirrored, each also
 centre-cropped; a query is hashed as given and trimmed, whole and centre-cropped, so a mirrored,
-cropped or framed copy is near at least one stored hash. Two hashes are compared by Hamming
+cropped or framed copy is near at least one stored hash. A query is also hashed as the photos it
+holds (`photo_regions`): a phone screenshot of a post shows the photo among the app's chrome (the
+status bar, the author's name, the icons, the caption; in a feed, the posts around it), and the
+photo is the largest block of rows that are not chrome. Two hashes are compared by Hamming
 distance (the bits that differ); a photo's distance is its nearest pair's.
 
 For an index lookup, each hash is cut into BANDS bands of 16 bits: two hashes within
@@ -31,6 +34,18 @@ UNIFORM_FRAME = 0.9
 CONTENT_SHARE = 0.25
 # Trimming that would keep less than this share of a side is not a border: the picture is kept whole.
 MIN_KEPT = 0.25
+# Screenshots are looked at this many pixels wide: enough to tell chrome from a photo, and quick.
+REGION_WIDTH = 240
+# A line with more of its pixels away from the chrome's colour is part of a photo: a line of text,
+# an icon or an avatar covers far less of the screen's width; a photo, nearly all of it.
+PHOTO_SHARE = 0.6
+# Lines of chrome colour inside a photo (a white sky in light mode) up to this share of the width
+# do not split it; the gap between two posts (a header, icons, a caption) is wider.
+REGION_GAP = 0.04
+# A region is a photo if it is at least this share of the screenshot's width on each side.
+MIN_REGION = 0.3
+# The photos looked up in one screenshot (a feed shows two or three, in part): the largest first.
+MAX_REGIONS = 2
 
 
 def trimmed(image: Image.Image) -> Image.Image:
@@ -61,6 +76,58 @@ def _border(lines: np.ndarray) -> int:
         return 0  # the picture runs to this edge
     content = np.flatnonzero((np.abs(lines - colour) > BORDER_TOLERANCE).mean(axis=1) > CONTENT_SHARE)
     return int(content[0]) if len(content) else 0
+
+
+def photo_regions(image: Image.Image) -> list[Image.Image]:
+    """The photos inside a screenshot (greyscale, largest first): blocks of lines not of the chrome's colour.
+
+    The chrome's colour is that of the top or the bottom line (the status bar and the navigation bar
+    are chrome in every theme: white, black or dark grey); a picture with neither line of one colour
+    is no screenshot, and gives none. A line belongs to a photo when most of it differs from that
+    colour; the largest runs of such lines, narrowed to their columns that do, are the photos.
+    """
+    grey = ImageOps.grayscale(image)
+    scale = grey.width / REGION_WIDTH
+    small = grey.resize((REGION_WIDTH, max(1, round(grey.height / scale))), Image.Resampling.BOX)
+    pixels = np.asarray(small, dtype=np.int16)
+    chrome = _chrome_colour(pixels)
+    if chrome is None:
+        return []
+    away = np.abs(pixels - chrome) > BORDER_TOLERANCE
+    regions = []
+    for top, bottom in _runs(away.mean(axis=1) > PHOTO_SHARE, gap=round(REGION_GAP * REGION_WIDTH)):
+        columns = _runs(away[top:bottom].mean(axis=0) > PHOTO_SHARE, gap=round(REGION_GAP * REGION_WIDTH))
+        if not columns:
+            continue
+        left, right = max(columns, key=lambda run: run[1] - run[0])
+        if min(bottom - top, right - left) < MIN_REGION * REGION_WIDTH:
+            continue
+        if (right - left, bottom - top) == small.size:
+            continue  # the whole picture: hashed as such already
+        box = tuple(round(value * scale) for value in (left, top, right, bottom))
+        regions.append(grey.crop(box))
+    regions.sort(key=lambda region: -region.width * region.height)
+    return regions[:MAX_REGIONS]
+
+
+def _chrome_colour(pixels: np.ndarray) -> int | None:
+    """The grey level of the top line, or else of the bottom one, where it is of one colour (a screenshot's)."""
+    for line in (pixels[0], pixels[-1]):
+        colour = int(np.median(line))
+        if np.mean(np.abs(line - colour) <= BORDER_TOLERANCE) >= UNIFORM_FRAME:
+            return colour
+    return None
+
+
+def _runs(flags: np.ndarray, gap: int) -> list[tuple[int, int]]:
+    """(start, end) of the runs of True in flags, runs apart by `gap` or fewer False merged."""
+    found: list[list[int]] = []
+    for index in np.flatnonzero(flags):
+        if found and index - found[-1][1] <= gap:
+            found[-1][1] = int(index) + 1
+        else:
+            found.append([int(index), int(index) + 1])
+    return [(start, end) for start, end in found]
 
 
 def dhash(grey: Image.Image) -> int:
@@ -98,10 +165,10 @@ def stored_hashes(image: Image.Image) -> list[int]:
 
 
 def query_hashes(image: Image.Image) -> list[int]:
-    """The hashes a query photo is looked up by: whole and trimmed, each also centre-cropped (distinct)."""
-    return list(
-        dict.fromkeys(dhash(c) for grey in _pictures(image) for c in (grey, *(_centre(grey, s) for s in CROPS)))
-    )
+    """The hashes a query photo is looked up by: whole, trimmed, and each photo inside it (a screenshot's),
+    each also centre-cropped (distinct)."""
+    pictures = [*_pictures(image), *photo_regions(image)]
+    return list(dict.fromkeys(dhash(c) for grey in pictures for c in (grey, *(_centre(grey, s) for s in CROPS))))
 
 
 def distance(a: int, b: int) -> int:

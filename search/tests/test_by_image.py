@@ -1,4 +1,5 @@
 import io
+import random
 import struct
 import zlib
 
@@ -12,6 +13,7 @@ from profiles.tests.factories import make_post, make_profile
 from search.by_image import image_upload_read, photos_by_image
 from search.indexing import photos_index
 from search.tests.images import encoded, photo_of, scene
+from search.tests.screenshots import PHONES, Shot, phone_screenshot
 
 pytestmark = pytest.mark.django_db
 
@@ -58,6 +60,35 @@ def test_the_same_photo_comes_first_whatever_was_done_to_the_copy(library, copy)
     result = photos_by_image(user=library, image=image_upload_read(upload(COPIES[copy](scene(3)))))
     assert result.hits[0].post.shortcode == "Post3"
     assert result.hits[0].signals == ["same"]
+
+
+@pytest.mark.parametrize(
+    "shot",
+    [
+        Shot(PHONES[0], "light", feed=False, sent_on=False),
+        Shot(PHONES[1], "dark", feed=True, sent_on=False),
+        Shot(PHONES[3], "dim", feed=True, sent_on=True),
+        Shot(PHONES[4], "light", feed=True, sent_on=True),
+    ],
+    ids=lambda shot: f"{shot.theme}-{'feed' if shot.feed else 'post'}-{'sent' if shot.sent_on else 'png'}",
+)
+def test_a_phone_screenshot_of_the_app_finds_its_post_first(library, shot):
+    # The app's chrome around the photo: status bar, headers with text and an avatar, icons, the
+    # caption; in a feed, the end of another of her posts above and the start of one below.
+    data = phone_screenshot(scene(5), random.Random(7), shot, other=scene(6))
+    result = photos_by_image(user=library, image=image_upload_read(io.BytesIO(data)))
+    assert result.hits[0].post.shortcode == "Post5"
+    assert result.hits[0].signals == ["same"]
+
+
+def test_a_photo_with_plain_top_and_bottom_lines_is_still_found_whole(library):
+    # A photo on a white backdrop looks like a screenshot at its edges: it is still hashed whole too.
+    framed = Image.new("RGB", (700, 900), "white")
+    framed.paste(scene(50).resize((700, 700)), (0, 100))
+    photo_of(make_post(profile=Tracking.objects.get().profile, shortcode="Backdrop"), framed)
+    photos_index(photo_ids=list(Photo.objects.filter(post__shortcode="Backdrop").values_list("pk", flat=True)))
+    result = photos_by_image(user=library, image=image_upload_read(upload(framed.resize((350, 450)))))
+    assert result.hits[0].post.shortcode == "Backdrop"
 
 
 def test_photos_that_look_alike_follow_the_copies_when_the_image_text_model_is_on(library, settings, tiny_models):
