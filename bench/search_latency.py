@@ -16,6 +16,10 @@ one profile.
     .venv/bin/python bench/search_latency.py [--photos 100000] [--queries 200]
     .venv/bin/python bench/search_latency.py --photos 1000000   # build_s, index_mb: about 40 minutes here
 
+`first_search_ms` is the first search of a newly started process once its warm start (search.warmup)
+has run, `cold_first_search_ms` the same with WARM_START off (the encoders loaded by that search),
+and `first_to_warm` the first search over the median of the next ones in that process.
+
 `stages` has each stage's p50/p95 (core.timing: the query cache, each encoder, the word counts,
 each candidate source, the scoring query, ranking and the page). `filtered_*` are searches
 narrowed to one profile of the 50.
@@ -23,9 +27,13 @@ narrowed to one profile of the 50.
 The last line is one JSON object with the figures.
 """
 
+import argparse
 import json
+import os
 import random
 import statistics
+import subprocess
+import sys
 import threading
 import time
 import urllib.parse
@@ -204,6 +212,45 @@ def serve(port_holder):
     server.serve_forever()
 
 
+def first_searches(user_id: int, queries: list[str], paths: dict, *, warm_start: bool) -> dict:
+    """A new process on this bench's database: its first search (after its warm start, if on) and the next ones."""
+    from django.db import connection
+
+    environment = os.environ | {
+        "IMAGE_TEXT_MODEL": str(paths["image_text"]),
+        "TEXT_MODEL": str(paths["text"]),
+        "WARM_START": "1" if warm_start else "0",
+    }
+    arguments = [sys.executable, __file__, "--child", connection.settings_dict["NAME"], str(user_id), *queries]
+    child = subprocess.run(arguments, env=environment, capture_output=True, text=True, timeout=600)
+    if child.returncode:
+        raise SystemExit(f"The new process failed:\n{child.stderr[-3000:]}")
+    return json.loads(child.stdout.splitlines()[-1])
+
+
+def child(database: str, user_id: int, queries: list[str]) -> None:
+    """In a new process: warm up as a web process does (if WARM_START), then search; prints the times as JSON."""
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+
+    from search import services, warmup
+
+    connection.settings_dict["NAME"] = database
+    settings.THROTTLE_RATES = {**settings.THROTTLE_RATES, "search": (1_000_000, 60)}
+    started = time.perf_counter()
+    if warmup.warm_up_in_background() is not None:
+        warmup.warm.wait(timeout=300)  # a person searching a few seconds after a deploy
+    warm_up_s = time.perf_counter() - started
+    user = get_user_model().objects.get(pk=user_id)
+    times = []
+    for query in queries:
+        began = time.perf_counter()
+        services.photos_search(user=user, query=query)
+        times.append(1000 * (time.perf_counter() - began))
+    print(json.dumps({"warm_up_s": round(warm_up_s, 2), "first_ms": times[0], "next_ms": times[1:]}))
+
+
 def percentile(values, share):
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
@@ -213,7 +260,10 @@ def main() -> None:
     parser = harness.parser(__doc__)
     parser.add_argument("--photos", type=int, default=100_000)
     parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)  # first_searches' new process
     args = harness.start(parser)
+    if args.child:
+        return child(args.child[0], int(args.child[1]), args.child[2:])
     import logging
 
     from django.conf import settings
@@ -278,6 +328,15 @@ def main() -> None:
             )
             index_bytes, table_bytes = cursor.fetchone()
 
+        # A new process's first search, with and without its warm start; 20 more in each for the warm median.
+        unasked = queries[-42:]
+        first = {
+            warm_start: first_searches(
+                user.pk, unasked[21 * warm_start : 21 * warm_start + 21], paths, warm_start=warm_start
+            )
+            for warm_start in (True, False)
+        }
+
         _, key = ApiToken.issue(user=user, name="bench")
         port = []
         threading.Thread(target=serve, args=(port,), daemon=True).start()
@@ -323,6 +382,10 @@ def main() -> None:
         },
         # Django's own time for the HTTP requests (its Server-Timing "app"): the rest is the server and the client.
         "http_app_p50_ms": round(statistics.median(app_ms), 1),
+        "first_search_ms": round(first[True]["first_ms"], 1),
+        "first_to_warm": round(first[True]["first_ms"] / statistics.median(first[True]["next_ms"]), 2),
+        "warm_up_s": first[True]["warm_up_s"],
+        "cold_first_search_ms": round(first[False]["first_ms"], 1),
         "hnsw_index_used": plans,
         "queries": len(service_ms),
         "load_and_index_s": round(load_s, 1),

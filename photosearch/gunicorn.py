@@ -17,3 +17,10 @@ bind = os.environ.get("WEB_BIND", "0.0.0.0:8000")
 workers = int(os.environ.get("WEB_WORKERS", "4"))
 threads = int(os.environ.get("WEB_THREADS", "4"))
 worker_class = "gthread"
+
+
+def post_worker_init(worker):
+    """Each process, once it has loaded the app, loads what a first search needs in the background."""
+    from search.warmup import warm_up_in_background
+
+    warm_up_in_background()

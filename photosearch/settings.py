@@ -53,12 +53,13 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    # Before WhiteNoise's: its `runserver` wraps WhiteNoise's to warm a search up as it starts.
+    "photosearch",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "axes",
     "django_htmx",
-    "photosearch",
     "accounts",
     "profiles",
     "jobs",
@@ -315,6 +316,9 @@ ML_THREADS = env_int("ML_THREADS", 0, minimum=0)  # 0: the CPUs this process may
 # Queries are encoded on CPU by ONNX Runtime in int8: 2 to 4 times faster than torch's int8, at most 0.005
 # of recall lost (bench/search_quality.py). Off: the full-precision encoders, as the ml worker's.
 ML_QUERY_INT8 = env_bool("ML_QUERY_INT8", True)
+# Each web process loads its query encoders as it starts, in the background (search.warmup), so that
+# the first search after a deploy or a restart is as quick as the next ones.
+WARM_START = env_bool("WARM_START", True)
 # Where each model's int8 query encoder is kept once exported (search/ml/query_encoders.py).
 QUERY_ENCODERS_DIR = DATA_DIR / "query-encoders"
 DESCRIPTION_MAX_TOKENS = env_int("DESCRIPTION_MAX_TOKENS", 30, minimum=5, maximum=200)
