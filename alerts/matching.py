@@ -52,7 +52,7 @@ def saved_search_matches(*, saved_search: SavedSearch, photo_ids: list[int]) -> 
         .exclude(post_id__in=already)
     )
     vectors = query_module.query_vectors(saved_search.query)
-    candidates = search_candidates(scope=scope, query=saved_search.query, vectors=vectors, selective=True)
+    candidates = search_candidates(scope=scope, query=saved_search.query, vectors=vectors)
     best_per_post = {}
     for candidate in rank(candidates, current_weights(vectors)):
         best_per_post.setdefault(candidate.post_id, candidate.photo_id)

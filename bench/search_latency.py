@@ -46,6 +46,11 @@ import psutil
 
 FLICKR = harness.FLICKR8K / "Flickr8k.token.txt"
 PLACES = ["Lisbon, Portugal", "Paris, France", "Kyoto, Japan", "Marrakesh, Morocco", "New York", "Saint-Malo", ""]
+# The profiles' shares of the library: one large (20%, as "one profile of 20,000 photos"), then
+# smaller ones, down to a quarter of a percent. SCOPES are the profiles a user tracks, by the
+# share of the library they hold: one small profile, 2%, the large one, half, everything.
+PROFILE_SHARES = [0.20] + [0.06] * 5 + [0.02] * 20 + [0.0045] * 20 + [0.0025] * 4
+SCOPES = {"0.0025": [46], "0.02": [6], "0.2": [0], "0.5": [0, 1, 2, 3, 4, 5], "1.0": list(range(50))}
 TAGS = ["travel", "sunset", "summer", "beach", "mountains", "food", "streetphotography", "nature", "city", "love"]
 
 
@@ -84,8 +89,9 @@ def load(count: int, user, settings) -> tuple[np.ndarray, np.ndarray, float]:
 
     rng = np.random.default_rng(0)
     captions = [line.split("\t")[1].strip() for line in FLICKR.read_text().splitlines()]
-    profiles = [InstagramProfile.objects.create(username=f"profile{n}") for n in range(50)]
+    profiles = [InstagramProfile.objects.create(username=f"profile{n}") for n in range(len(PROFILE_SHARES))]
     Tracking.objects.bulk_create([Tracking(user=user, profile=profile) for profile in profiles])
+    owner = rng.choice(len(profiles), size=count, p=np.array(PROFILE_SHARES) / sum(PROFILE_SHARES))
     clusters = rng.integers(0, 2000, count)
     image_centres = unit_rows(rng, rng.standard_normal((2000, 768), dtype=np.float32), np.arange(2000), 0)
     text_centres = unit_rows(rng, rng.standard_normal((2000, 384), dtype=np.float32), np.arange(2000), 0)
@@ -107,7 +113,7 @@ def load(count: int, user, settings) -> tuple[np.ndarray, np.ndarray, float]:
                 tags = random.Random(n).sample(TAGS, 2)
                 caption = f"{captions[(7 * n + 1) % len(captions)]} #{tags[0]} #{tags[1]}"
                 tags_array = "{" + ",".join(tags) + "}"
-                profile_id, place, when = profiles[n % 50].pk, PLACES[n % len(PLACES)], "2024-01-01T00:00:00Z"
+                profile_id, place, when = profiles[owner[n]].pk, PLACES[n % len(PLACES)], "2024-01-01T00:00:00Z"
                 copy.write_row(
                     (n + 1, profile_id, f"B{n:08d}", "", when, caption, tags_array, "{}", place, "image", when)
                 )
@@ -167,7 +173,7 @@ def hnsw_plans(scope, image, text) -> dict[str, bool]:
 EF_CURVE = (100, 250, 500, 1000)
 
 
-def recall_at_10(scope, image, text, rng, per_column=50, *, selective=False, curve=None) -> float:
+def recall_at_10(scope, image, text, rng, per_column=50, *, curve=None) -> float:
     """Of the true 10 nearest photos, the share that the search's candidates hold, on each vector column.
 
     Candidates are what the search asks each index for (SEARCH_CANDIDATES of them, through HNSW unless
@@ -178,7 +184,7 @@ def recall_at_10(scope, image, text, rng, per_column=50, *, selective=False, cur
 
     from search.services import nearest, scans_exactly
 
-    exact_scan = selective and scans_exactly(scope)
+    exact_scan = scans_exactly(scope, len(image))
     hits = total = 0
     ids = np.array(scope.values_list("pk", flat=True)) - 1  # photo n+1 has row n's vectors
     for vectors, column in [(image, "image_embedding"), (text, "text_embedding")]:
@@ -281,6 +287,7 @@ def main() -> None:
     with harness.test_database("bench_search_latency"):
         from accounts.models import ApiToken
         from core import timing
+        from profiles.models import InstagramProfile, Tracking
         from search import services
 
         cache.clear()
@@ -290,37 +297,51 @@ def main() -> None:
         load_s = time.perf_counter() - started
         rng = np.random.default_rng(1)
         scope = services.photos_scope(user=user)
-        # Filtered: one profile of the 50 (2% of the photos), as a search narrowed to @someone.
-        one_profile = services.SearchFilters(profile_ids=(scope.values_list("post__profile_id", flat=True)[0],))
-        filtered_scope = services.photos_scope(user=user, filters=one_profile)
+        # Users who track part of the library (SCOPES): every search of theirs is scoped to it.
+        profiles = list(InstagramProfile.objects.order_by("pk"))
+        scoped_users = {}
+        for share, indexes in SCOPES.items():
+            scoped_users[share] = get_user_model().objects.create_user(f"bench-{share}")
+            Tracking.objects.bulk_create([Tracking(user=scoped_users[share], profile=profiles[i]) for i in indexes])
         curve = {}
         recall = recall_at_10(scope, image, text, rng, curve=curve)
-        # Near a photo of that profile, within it: an exact scan up to 5,000 photos, HNSW's iterative scan above.
-        filtered_recall = recall_at_10(filtered_scope, image, text, rng, per_column=25, selective=True)
+        # Near a photo of the scope (the one the user remembers), within it, as the search looks: exactly or by HNSW.
+        scoped_recall = {
+            share: recall_at_10(services.photos_scope(user=scoped), image, text, rng, per_column=25)
+            for share, scoped in scoped_users.items()
+        }
         plans = hnsw_plans(scope, image, text)
         del image, text  # the service's memory is measured below without them
 
-        queries = fresh_queries()
-        warmup, service_queries, http_queries = (
-            queries[:20],
-            queries[20 : 20 + args.queries],
-            queries[20 + args.queries : 20 + 2 * args.queries],
-        )
-        for query in warmup:  # models loaded, word counts cached, caches of PostgreSQL warm
-            services.photos_search(user=user, query=query)
-        service_ms, stage_ms = [], defaultdict(list)
-        for query in service_queries:
+        queries = iter(fresh_queries())
+        for _ in range(20):  # models loaded, word counts cached, caches of PostgreSQL warm
+            services.photos_search(user=user, query=next(queries))
+        # In rounds, each user a query of their own: the scoped searches and the unscoped one meet the same load.
+        service_ms, stage_ms, scoped_ms = [], defaultdict(list), defaultdict(list)
+        for _ in range(args.queries):
             started = time.perf_counter()
             with timing.recorded() as stages:
-                services.photos_search(user=user, query=query)
+                services.photos_search(user=user, query=next(queries))
             service_ms.append(1000 * (time.perf_counter() - started))
             for name, milliseconds in stages.items():
                 stage_ms[name].append(milliseconds)
-        filtered_ms = []
-        for query in queries[20 + 2 * args.queries : 20 + 2 * args.queries + args.queries // 2]:
-            started = time.perf_counter()
-            services.photos_search(user=user, query=query, filters=one_profile)
-            filtered_ms.append(1000 * (time.perf_counter() - started))
+            for share, scoped in scoped_users.items():
+                started = time.perf_counter()
+                services.photos_search(user=scoped, query=next(queries))
+                scoped_ms[share].append(1000 * (time.perf_counter() - started))
+        p95 = percentile(service_ms, 0.95)
+        filtered_by_share = {
+            share: {
+                "photos": services.photos_scope(user=scoped_users[share]).count(),
+                "p50_ms": round(statistics.median(scoped_ms[share]), 1),
+                "p95_ms": round(percentile(scoped_ms[share], 0.95), 1),
+                "ratio_p95": round(percentile(scoped_ms[share], 0.95) / p95, 2),
+                "recall_at_10": round(scoped_recall[share], 4),
+                "exact_scan": services.scans_exactly(services.photos_scope(user=scoped_users[share]), args.photos),
+            }
+            for share in SCOPES
+        }
+        http_queries = [next(queries) for _ in range(args.queries)]
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT pg_relation_size('photo_image_embedding_hnsw') + pg_relation_size('photo_text_embedding_hnsw'),"
@@ -329,7 +350,7 @@ def main() -> None:
             index_bytes, table_bytes = cursor.fetchone()
 
         # A new process's first search, with and without its warm start; 20 more in each for the warm median.
-        unasked = queries[-42:]
+        unasked = [next(queries) for _ in range(42)]
         first = {
             warm_start: first_searches(
                 user.pk, unasked[21 * warm_start : 21 * warm_start + 21], paths, warm_start=warm_start
@@ -343,7 +364,7 @@ def main() -> None:
         while not port:
             time.sleep(0.05)
         http_ms, app_ms = [], []
-        for n, query in enumerate(http_queries[: args.queries]):
+        for n, query in enumerate(http_queries):
             request = urllib.request.Request(
                 f"http://127.0.0.1:{port[0]}/api/search?" + urllib.parse.urlencode({"q": query}),
                 headers={"Authorization": f"Bearer {key}"},
@@ -369,9 +390,11 @@ def main() -> None:
         # The search's ef_search at this size (search.services.ef_search), and the recall other values give.
         "ef_search": services.ef_search(settings.SEARCH_CANDIDATES, args.photos),
         "recall_by_ef_search": {ef: round(sum(hits) / (10 * len(hits)), 4) for ef, hits in curve.items()},
-        "filtered_p50_ms": round(statistics.median(filtered_ms), 1),
-        "filtered_p95_ms": round(percentile(filtered_ms, 0.95), 1),
-        "filtered_recall_at_10": round(filtered_recall, 4),
+        # Searches of users who track part of the library, by the share they track: the worst, then each.
+        "filtered_p95_ms": max(scoped["p95_ms"] for scoped in filtered_by_share.values()),
+        "filtered_ratio_p95": max(scoped["ratio_p95"] for scoped in filtered_by_share.values()),
+        "filtered_recall_at_10": min(scoped["recall_at_10"] for scoped in filtered_by_share.values()),
+        "filtered_by_share": filtered_by_share,
         # Each stage's p50/p95 in the service (core.timing); a stage a query skipped counts as 0.
         "stages": {
             name: {

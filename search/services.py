@@ -10,6 +10,8 @@ without --user, an administrator's view), and only vectors made by the configure
 compared.
 """
 
+import hashlib
+import math
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -17,6 +19,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.search import SearchRank
+from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import CharField, F, QuerySet
 from django.db.models.expressions import RawSQL
@@ -41,8 +44,17 @@ from search.types import (
 )
 
 PAGE_SIZE = 24
-# Below this many photos in scope an exact scan is as fast as the index, and always right.
-EXACT_SCAN_BELOW = 5000
+# A scope of fewer photos than exact_scan_below(library size) is compared with the query photo by
+# photo: quicker than HNSW there, and exact. HNSW walks its graph until it has found enough photos of
+# the scope, a longer way the smaller the scope's share of the library; an exact scan costs the
+# scope's size. They cost the same where the share is about sqrt(candidates / library), so the
+# threshold grows with the square root of the library (bench/search_latency.py, filtered_by_share:
+# at 100,000 photos, 2% took 13 ms either way and 20% 100 ms exactly against 21 ms through HNSW).
+EXACT_SCAN_PER_ROOT = 10
+EXACT_SCAN_MIN = 2000
+# How long a scope's size is kept: a user's tracked profiles grow slowly, and a stale count only
+# chooses between two ways of finding the same photos.
+SCOPE_SIZE_SECONDS = 600
 # A word in more photos than both of these brings no full-text candidates of its own; nor one in
 # more than COMMON_WORD_MAX_PHOTOS: at a million photos, 1% let words in 10,000 photos each through,
 # and ranking them was most of a search (72 ms at p50, 186 ms at p95, bench/search_latency.py).
@@ -157,9 +169,7 @@ def photos_search(*, user, query: str, filters: SearchFilters = SearchFilters(),
 def _ranking(query: str, scope: QuerySet[Photo], filters: SearchFilters) -> Ranking:
     vectors = query_module.query_vectors(query)
     lexemes = fulltext_lexemes(query)
-    candidates = search_candidates(
-        scope=scope, query=query, vectors=vectors, lexemes=lexemes, selective=filters != SearchFilters()
-    )
+    candidates = search_candidates(scope=scope, query=query, vectors=vectors, lexemes=lexemes)
     with timing.stage("ranking"):
         weights = current_weights(vectors)
         best_per_post: dict[int, Candidate] = {}
@@ -223,12 +233,12 @@ def search_candidates(
     query: str,
     vectors: query_module.QueryVectors | None = None,
     lexemes: list[str] | None = None,
-    selective: bool = False,
     limit: int | None = None,
 ) -> list[Candidate]:
     """Every photo that any signal puts in its top `limit`, scored on every signal.
 
-    selective: the scope is narrowed by filters, and may be small enough for an exact scan.
+    A scope small for the library's size (a user tracking a few profiles, a filter) is compared
+    exactly; a larger one goes through HNSW's iterative scans.
     """
     limit = limit or settings.SEARCH_CANDIDATES
     vectors = vectors or query_module.query_vectors(query)
@@ -239,10 +249,8 @@ def search_candidates(
     # Candidates come from the words that say something: ranking every photo with a word found in
     # thousands ("man", "white") costs more than the rest of the search. They still count in scoring.
     tsquery = fulltext_query([lexeme for lexeme in lexemes if counts[lexeme] <= common_word_photos(total)])
-    # A filter (a profile, some dates) may leave few photos: then an exact scan is as fast, and exact.
-    # Counting stops at the threshold, so a big scope costs no more than a small one to tell.
     with timing.stage("scope_size"):
-        exact_scan = selective and scans_exactly(scope)
+        exact_scan = scans_exactly(scope, total)
 
     with vector_search(limit=limit, exact=exact_scan, photos=total):  # one transaction for every query below
         return _candidates_scored(scope, query, vectors, lexemes, tsquery, weight_of, limit=limit)
@@ -310,9 +318,25 @@ def _candidates_scored(scope, query, vectors, lexemes, tsquery, weight_of, *, li
     return candidates
 
 
-def scans_exactly(scope: QuerySet[Photo]) -> bool:
-    """Whether this scope is small enough to compare the query with every photo in it, rather than ask the index."""
-    return scope[:EXACT_SCAN_BELOW].count() < EXACT_SCAN_BELOW
+def exact_scan_below(photos: int) -> int:
+    """Under how many photos a scope is compared exactly, in a library of `photos` (see EXACT_SCAN_PER_ROOT)."""
+    return max(EXACT_SCAN_MIN, round(EXACT_SCAN_PER_ROOT * math.sqrt(photos)))
+
+
+def scans_exactly(scope: QuerySet[Photo], photos: int) -> bool:
+    """Whether this scope is small enough to compare the query with every photo in it, rather than ask the index.
+
+    Counting stops at the threshold, so a big scope costs no more than a small one to tell; the
+    count is kept a few minutes, for the same user's next searches.
+    """
+    below = exact_scan_below(photos)
+    sql, params = scope.query.sql_with_params()
+    key = "scope-size:" + hashlib.sha256(f"{below}\0{sql}\0{params}".encode()).hexdigest()
+    size = cache.get(key)
+    if size is None:
+        size = scope[:below].count()
+        cache.set(key, size, SCOPE_SIZE_SECONDS)
+    return size < below
 
 
 def common_word_photos(photos: int) -> float:
