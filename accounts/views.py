@@ -7,7 +7,8 @@ from django.views.decorators.http import require_POST
 
 from accounts.forms import ApiTokenForm, SignUpForm
 from accounts.models import ApiToken
-from core.throttle import client_ip, throttle
+from core.addresses import client_ip
+from core.throttle import throttle
 
 TOKENS_REVOKED = "Your API tokens were revoked with the old password: make new ones for your scripts."
 

