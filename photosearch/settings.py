@@ -68,6 +68,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # A body over its path's limit is refused before anything reads it (the CSRF check would, then the login).
+    "photosearch.middleware.RequestSizeMiddleware",
     # /healthz is answered before the host check and the HTTPS redirect: probes call by IP, over HTTP.
     "photosearch.middleware.HealthzMiddleware",
     # Searches say where their time went (Server-Timing), the whole request's included.
@@ -341,8 +343,9 @@ ML_QUERY_INT8 = env_bool("ML_QUERY_INT8", True)
 # Where each model's int8 query encoder is kept once exported (search/ml/query_encoders.py).
 QUERY_ENCODERS_DIR = DATA_DIR / "query-encoders"
 DESCRIPTION_MAX_TOKENS = env_int("DESCRIPTION_MAX_TOKENS", 30, minimum=5, maximum=200)
-# Search by a photo: the largest upload accepted, in bytes (it is read in memory, never stored).
-SEARCH_IMAGE_MAX_BYTES = env_int("SEARCH_IMAGE_MAX_BYTES", 20 * 1024 * 1024, minimum=1024)
+# Search by a photo: the largest upload accepted, in bytes (it is read in memory, never stored). A request
+# announcing more is refused before it is read (photosearch.middleware.RequestSizeMiddleware).
+SEARCH_IMAGE_MAX_BYTES = env_int("SEARCH_IMAGE_MAX_BYTES", 8 * 1024 * 1024, minimum=1024)
 
 # --- Instagram (profiles/instagram.py reads these) --------------------------------------------
 
@@ -387,6 +390,10 @@ if urlsplit(SITE_URL).scheme not in ("http", "https") or not urlsplit(SITE_URL).
     )
 # Most an uploaded instaloader zip may unpack to, counted on the bytes actually decompressed.
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 2 * 1024**3, minimum=1024)
+# Most the admin's upload of such a zip may send (photos barely compress: about what it unpacks to).
+IMPORT_UPLOAD_MAX_BYTES = env_int("IMPORT_UPLOAD_MAX_BYTES", IMPORT_MAX_BYTES, minimum=1024)
+# Any other request's body (forms, the API's JSON): Django's own cap on what is not a file.
+REQUEST_MAX_BYTES = env_int("REQUEST_MAX_BYTES", 2_621_440, minimum=1024)  # 2.5 MB, as DATA_UPLOAD_MAX_MEMORY_SIZE
 # Most one metadata file (.json or .json.xz, decompressed) may hold: instaloader's are tens of kilobytes.
 IMPORT_MAX_METADATA_BYTES = env_int("IMPORT_MAX_METADATA_BYTES", 4 * 1024**2, minimum=1024)
 
