@@ -343,6 +343,11 @@ ML_QUERY_INT8 = env_bool("ML_QUERY_INT8", True)
 # Where each model's int8 query encoder is kept once exported (search/ml/query_encoders.py).
 QUERY_ENCODERS_DIR = DATA_DIR / "query-encoders"
 DESCRIPTION_MAX_TOKENS = env_int("DESCRIPTION_MAX_TOKENS", 30, minimum=5, maximum=200)
+# An image of more pixels is refused from its header, before it is decoded: uploads, Instagram's and stored
+# photos alike (core.images). 40 megapixels: more than any phone's photo; Instagram's are 1080 px wide.
+IMAGE_MAX_PIXELS = env_int("IMAGE_MAX_PIXELS", 40_000_000, minimum=1)
+# At most this many images are decoded at once in one process (a web process's threads, say).
+IMAGE_DECODES_AT_ONCE = env_int("IMAGE_DECODES_AT_ONCE", 2, minimum=1)
 # Search by a photo: the largest upload accepted, in bytes (it is read in memory, never stored). A request
 # announcing more is refused before it is read (photosearch.middleware.RequestSizeMiddleware).
 SEARCH_IMAGE_MAX_BYTES = env_int("SEARCH_IMAGE_MAX_BYTES", 8 * 1024 * 1024, minimum=1024)

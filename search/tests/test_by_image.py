@@ -1,5 +1,6 @@
 import io
 import struct
+import time
 import zlib
 
 import pytest
@@ -116,6 +117,16 @@ def test_the_api_refuses_a_bad_upload_with_a_sentence(library, client, file, say
     response = client.post("/api/search/by-image", {"image": file()})
     assert response.status_code == 400
     assert says in response.json()["detail"]
+
+
+def test_a_png_of_88_megapixels_is_refused_at_once_from_its_header(library, client, settings):
+    settings.IMAGE_MAX_PIXELS = 40_000_000
+    client.force_login(library)
+    start = time.monotonic()
+    response = client.post("/search/by-image/", {"image": bomb_png(11_000, 8_000)})
+    assert response.status_code == 400
+    assert "too many pixels to decode safely: 11,000 x 8,000, more than 40 megapixels" in response.text
+    assert time.monotonic() - start < 1
 
 
 def test_the_api_refuses_a_photo_over_the_size_limit(library, client, settings):
