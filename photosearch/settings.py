@@ -380,7 +380,10 @@ JOB_SWEEP_SECONDS = env_int("JOB_SWEEP_SECONDS", 5 * 60, minimum=10)
 JOB_STALLED_SECONDS = env_int("JOB_STALLED_SECONDS", CELERY_TASK_TIME_LIMIT + 2 * 60, minimum=1)
 if JOB_STALLED_SECONDS <= CELERY_TASK_TIME_LIMIT:
     raise ImproperlyConfigured("JOB_STALLED_SECONDS must be longer than CELERY_TASK_TIME_LIMIT.")
-# How many times a stalled job is sent again before it fails (a job that kills its worker every time).
+# A job queued, or waiting past its time, this long whose task message is nowhere in Redis was lost (Redis
+# down when it was queued, a restore from a backup): beat's sweep sends it again (jobs.services.jobs).
+JOB_LOST_SECONDS = env_int("JOB_LOST_SECONDS", 120, minimum=1)
+# How many times a stalled (or lost) job is sent again before it fails (a job that kills its worker every time).
 JOB_MAX_REQUEUES = env_int("JOB_MAX_REQUEUES", 3, minimum=0, maximum=100)
 
 # --- Saved searches and alerts ------------------------------------------------------------------

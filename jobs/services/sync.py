@@ -11,6 +11,7 @@ from django.db.models import Max, Q
 from django.utils import timezone
 
 from jobs.models import Job
+from jobs.runner import job_send_on_commit
 from jobs.selectors import ProfileStatus, profile_state
 from jobs.services.jobs import JobRefused
 from profiles import instagram
@@ -38,7 +39,7 @@ def profile_sync_queue(*, profile: InstagramProfile, requested_by=None, retry_of
         if getattr(getattr(exc.__cause__, "diag", None), "constraint_name", "") == ONE_ACTIVE_SYNC:
             return None
         raise
-    run_sync_job.delay_on_commit(job.pk)
+    job_send_on_commit(run_sync_job, (job.pk,))
     return job
 
 

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 from jobs.models import Job
+from jobs.runner import job_send_on_commit
 from profiles.models import InstagramProfile
 from profiles.services.imports import ImportRefused, zip_unpack
 
@@ -14,7 +15,7 @@ def zip_import_queue(*, upload, profile: InstagramProfile | None, requested_by) 
     job = Job(kind=Job.Kind.IMPORT, profile=profile, requested_by=requested_by)
     job.source_file.save(Path(upload.name).name, upload, save=False)
     job.save()
-    run_import_job.delay_on_commit(job.pk)
+    job_send_on_commit(run_import_job, (job.pk,))
     return job
 
 
