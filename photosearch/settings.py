@@ -334,6 +334,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 30, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}
 CELERY_WORKER_SEND_TASK_EVENTS = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
+# Beat's health check fails once its schedule has not been written for this long (it is, every few minutes).
+BEAT_STALE_SECONDS = env_int("BEAT_STALE_SECONDS", 15 * 60, minimum=60)
 
 # --- Models (search/ml reads these; nothing loads a model at import) --------------------------
 
