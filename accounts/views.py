@@ -56,20 +56,22 @@ class PasswordReset(auth_views.PasswordResetView):
 
 
 class PasswordChange(auth_views.PasswordChangeView):
-    """Django's; a new password also revokes every API token of the account."""
+    """Django's; a new password also revokes every API token of the account, which it says."""
 
     def form_valid(self, form):
-        response = super().form_valid(form)
-        if ApiToken.revoke_all(user=form.user):
+        had_tokens = ApiToken.objects.filter(user=form.user).exists()
+        response = super().form_valid(form)  # the new password revokes them (accounts.receivers)
+        if had_tokens:
             messages.info(self.request, TOKENS_REVOKED)
         return response
 
 
 class PasswordResetConfirm(auth_views.PasswordResetConfirmView):
-    """Django's; a new password also revokes every API token of the account."""
+    """Django's; a new password also revokes every API token of the account, which it says."""
 
     def form_valid(self, form):
-        response = super().form_valid(form)
-        if ApiToken.revoke_all(user=form.user):
+        had_tokens = ApiToken.objects.filter(user=form.user).exists()
+        response = super().form_valid(form)  # the new password revokes them (accounts.receivers)
+        if had_tokens:
             messages.info(self.request, TOKENS_REVOKED)
         return response

@@ -65,7 +65,8 @@ def run_import_job(self, job, continuations: int = 0) -> None:
                 username=job.profile.username if job.profile else "",
                 progress=lambda done, total: job.report_progress(done, total),
             )
-        job.finish(report.summary())
+        if job.finish(report.summary()):
+            uploads.zip_discard(job=job)
     except (imports.ImportRefused, ValidationError) as exc:
         job.fail(" ".join(getattr(exc, "messages", [str(exc)])))
     except SoftTimeLimitExceeded:

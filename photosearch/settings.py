@@ -5,7 +5,6 @@ started in DATA_DIR and shared by every process. DEBUG is off unless asked for: 
 default, and its security settings are on unless turned off one by one.
 """
 
-import ipaddress
 import os
 import secrets
 from datetime import timedelta
@@ -17,7 +16,7 @@ from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
-from core.env import env_bool, env_choice, env_float, env_int, env_list, env_str
+from core.env import env_bool, env_choice, env_float, env_int, env_list, env_networks, env_str
 from photosearch import embedded
 from photosearch.storage import media_storage
 
@@ -204,7 +203,11 @@ THROTTLE_RATES = {
     "password_reset": (env_int("PASSWORD_RESETS_PER_HOUR", 5, minimum=1), 3600),  # per address, and per e-mail
     "search": (env_int("SEARCHES_PER_MINUTE", 60, minimum=1), 60),  # per user: each new query runs two encoders
     "profile_add": (env_int("PROFILE_ADDS_PER_HOUR", 20, minimum=1), 3600),  # per user, refused ones included
+    # per user, refused ones included: each may cost a sync through the shared Instagram account
+    "profile_refresh": (env_int("PROFILE_REFRESHES_PER_HOUR", 30, minimum=1), 3600),
 }
+# The most profiles one account may track (each is synced every PROFILE_REFRESH_HOURS, through one Instagram account).
+TRACKED_PROFILES_PER_USER = env_int("TRACKED_PROFILES_PER_USER", 200, minimum=1)
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -240,14 +243,7 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", not 
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEBUG)
 # The proxies in front of the web server (addresses or networks): from them alone X-Forwarded-For is read,
 # for the client's address that every limit, django-axes and the logs use (core.addresses).
-TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", [])
-for _proxy in TRUSTED_PROXIES:
-    try:
-        ipaddress.ip_network(_proxy, strict=False)
-    except ValueError:
-        raise ImproperlyConfigured(
-            f"TRUSTED_PROXIES: {_proxy!r} is neither an address nor a network (such as 10.0.0.2 or 172.16.0.0/12)."
-        ) from None
+TRUSTED_PROXIES = env_networks("TRUSTED_PROXIES")
 # Scripts, styles, images and requests from this site only: no inline script or style, no eval, no frame
 # of it elsewhere. HTMX is told not to inject its indicator style (templates/base.html's htmx-config).
 CONTENT_SECURITY_POLICY = {

@@ -5,9 +5,11 @@ import io
 import logging
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 from django.urls import reverse
 
 from conftest import PASSWORD
+from core.env import env_networks
 
 pytestmark = pytest.mark.django_db
 
@@ -81,3 +83,9 @@ def test_refused_requests_are_logged_with_the_client_behind_the_proxy(client, be
     finally:
         handler.setStream(previous)
     assert "Not Found: /no-such-page/ (client 203.0.113.5)" in output.getvalue()
+
+
+def test_a_trusted_proxy_that_is_no_address_stops_the_settings_with_a_sentence(monkeypatch):
+    monkeypatch.setenv("TRUSTED_PROXIES", "10.0.0.0/24, proxy.example.org")
+    with pytest.raises(ImproperlyConfigured, match=r"TRUSTED_PROXIES: 'proxy\.example\.org' is neither an address"):
+        env_networks("TRUSTED_PROXIES")

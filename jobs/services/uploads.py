@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+from core.files import file_delete_on_commit
 from jobs.models import Job
 from jobs.runner import job_send_on_commit
 from profiles.models import InstagramProfile
@@ -24,3 +25,11 @@ def zip_extract(*, job: Job, into: Path) -> Path:
     if not job.source_file:
         raise ImportRefused("This import has no zip file.")
     return zip_unpack(source=job.source_file, into=into, name=job.profile.username if job.profile else "")
+
+
+def zip_discard(*, job: Job) -> None:
+    """Remove an imported zip, its import done: what it held is stored now (a failed import keeps it, to retry)."""
+    name = job.source_file.name
+    Job.objects.filter(pk=job.pk).update(source_file="")
+    job.source_file.name = ""
+    file_delete_on_commit(job.source_file.storage, name)
