@@ -233,8 +233,8 @@ def test_an_import_past_the_soft_time_limit_goes_on_in_a_new_task_and_ends(worke
 
 def test_the_web_and_a_worker_answer_again_by_themselves_after_postgresql_restarts(worker_process):
     worker_process("scrape")
-    assert sweep_stalled_jobs.delay().get(timeout=20) == {"requeued": 0, "failed": 0}
-    assert healthz() == (200, b'{"database": true, "redis": true}')
+    assert sweep_stalled_jobs.delay().get(timeout=20) == {"requeued": 0, "failed": 0, "resent": 0, "lost": 0}
+    assert healthz() == (200, b'{"database": true, "broker": true, "cache": true}')
 
     pgdata = Path(django_settings.DATA_DIR) / "postgres"
     postmaster = psutil.Process(int((pgdata / "postmaster.pid").read_text().split()[0]))
@@ -249,8 +249,8 @@ def test_the_web_and_a_worker_answer_again_by_themselves_after_postgresql_restar
     assert postmaster.pid != int((pgdata / "postmaster.pid").read_text().split()[0])
 
     # The first request after the restart: its connection was cut, the health check replaces it.
-    assert healthz() == (200, b'{"database": true, "redis": true}')
-    assert sweep_stalled_jobs.delay().get(timeout=20) == {"requeued": 0, "failed": 0}
+    assert healthz() == (200, b'{"database": true, "broker": true, "cache": true}')
+    assert sweep_stalled_jobs.delay().get(timeout=20) == {"requeued": 0, "failed": 0, "resent": 0, "lost": 0}
 
 
 def healthz() -> tuple[int, bytes]:
