@@ -9,6 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from django.urls import reverse
 
+from jobs.models import Job
 from profiles.models import Tracking
 from profiles.tests.factories import make_photo, make_post, make_profile
 
@@ -44,6 +45,7 @@ def staff_page(page, admin_user):
     sailor = make_profile("sailor")
     Tracking.objects.create(user=admin_user, profile=sailor)
     make_photo(post=make_post(profile=sailor, shortcode="Boat1"), description="a boat")
+    Job.objects.create(kind=Job.Kind.SYNC, profile=sailor, status=Job.Status.FAILED, message="Instagram said no.")
     page.context.add_init_script(
         "document.addEventListener('securitypolicyviolation', (e) =>"
         " (window.violations = window.violations || []).push(e.violatedDirective + ' ' + e.blockedURI));"
@@ -61,6 +63,8 @@ def test_no_page_breaks_the_policy_and_htmx_still_works(staff_page):
         reverse("api_tokens"), reverse("password_change"), "/api/docs", "/@sailor/",
         reverse("admin:index"), reverse("admin:jobs_job_changelist"), reverse("admin:jobs_job_dashboard"),
         reverse("admin:profiles_instagramprofile_changelist"), reverse("admin:profiles_import_zip"),
+        reverse("admin:profiles_instagramprofile_change", args=[Tracking.objects.get().profile_id]),
+        reverse("admin:jobs_job_change", args=[Job.objects.get().pk]), reverse("admin:auth_user_add"),
     ]  # fmt: skip
     assert violations_on(page, pages) == []
     page.goto("/search/?profile=sailor")
