@@ -148,7 +148,8 @@ def _body_within(request, limit: int) -> bool:
     if body.tell() > limit:
         body.close()
         return False
-    length, _ = body.tell(), body.seek(0)
+    length = body.tell()
+    body.seek(0)
     request.META["CONTENT_LENGTH"] = str(length)
     request._stream = LimitedStream(body, length)
     return True
@@ -182,9 +183,7 @@ class RequestSizeMiddleware:
 def too_large_response(request, message: str):
     """A 413 and the sentence: JSON for the API, the form's error for HTMX, a page otherwise."""
     if request.path.startswith("/api/"):
-        response = JsonResponse({"detail": message}, status=413)
-    elif request.headers.get("HX-Request") == "true":  # before django-htmx's middleware has run
-        response = render(request, "includes/form_error.html", {"message": message}, status=413)
-    else:
-        response = render(request, "bad_request.html", {"message": message}, status=413)
-    return response
+        return JsonResponse({"detail": message}, status=413)
+    if request.headers.get("HX-Request") == "true":  # before django-htmx's middleware has run
+        return render(request, "includes/form_error.html", {"message": message}, status=413)
+    return render(request, "bad_request.html", {"message": message}, status=413)
