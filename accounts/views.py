@@ -7,7 +7,8 @@ from django.views.decorators.http import require_POST
 
 from accounts.forms import ApiTokenForm, SignUpForm
 from accounts.models import ApiToken
-from core.throttle import client_ip, throttle
+from core.addresses import client_ip
+from core.throttle import throttle
 
 TOKENS_REVOKED = "Your API tokens were revoked with the old password: make new ones for your scripts."
 
@@ -55,20 +56,22 @@ class PasswordReset(auth_views.PasswordResetView):
 
 
 class PasswordChange(auth_views.PasswordChangeView):
-    """Django's; a new password also revokes every API token of the account."""
+    """Django's; a new password also revokes every API token of the account, which it says."""
 
     def form_valid(self, form):
-        response = super().form_valid(form)
-        if ApiToken.revoke_all(user=form.user):
+        had_tokens = ApiToken.objects.filter(user=form.user).exists()
+        response = super().form_valid(form)  # the new password revokes them (accounts.receivers)
+        if had_tokens:
             messages.info(self.request, TOKENS_REVOKED)
         return response
 
 
 class PasswordResetConfirm(auth_views.PasswordResetConfirmView):
-    """Django's; a new password also revokes every API token of the account."""
+    """Django's; a new password also revokes every API token of the account, which it says."""
 
     def form_valid(self, form):
-        response = super().form_valid(form)
-        if ApiToken.revoke_all(user=form.user):
+        had_tokens = ApiToken.objects.filter(user=form.user).exists()
+        response = super().form_valid(form)  # the new password revokes them (accounts.receivers)
+        if had_tokens:
             messages.info(self.request, TOKENS_REVOKED)
         return response

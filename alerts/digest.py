@@ -17,10 +17,11 @@ def notifications_to_email(user):
 
 
 def users_with_digest() -> list[int]:
-    """Ids of the users (with an e-mail address) that a digest may tell something; digest_send decides."""
+    """Ids of the active users (with an e-mail address) that a digest may tell something; digest_send decides."""
     users = (
         get_user_model()
         .objects.exclude(email="")
+        .filter(is_active=True)
         .filter(
             saved_searches__email_digest=True,
             saved_searches__notifications__read_at__isnull=True,
@@ -33,12 +34,15 @@ def users_with_digest() -> list[int]:
 def digest_send(*, user_id: int) -> int:
     """E-mail one user the notifications they were not told of yet; returns how many it listed (0: no e-mail).
 
-    The rows are locked while the mail goes: two runs at once send it once, and a failed send leaves
-    them for the next digest.
+    The notifications are marked as e-mailed, and that committed, before the mail goes: two runs at
+    once, or a run after one that died mid-way, can never send them twice. A send that fails unmarks
+    them for the next digest (and raises); should even that fail, they are told of on the page alone.
+    A deactivated account gets no mail.
     """
-    user = get_user_model().objects.filter(pk=user_id).exclude(email="").first()
+    user = get_user_model().objects.filter(pk=user_id, is_active=True).exclude(email="").first()
     if user is None:
         return 0
+    marked_at = timezone.now()
     with transaction.atomic():
         pending = list(
             notifications_to_email(user)
@@ -46,23 +50,31 @@ def digest_send(*, user_id: int) -> int:
             .select_related("saved_search", "photo__post__profile")
             .order_by("saved_search__name", "saved_search_id", "-created_at")
         )
-        if not pending:
-            return 0
-        groups: dict[int, tuple] = {}
-        for notification in pending:
-            groups.setdefault(notification.saved_search_id, (notification.saved_search, []))[1].append(notification)
-        site = settings.SITE_URL.rstrip("/")
-        context = {
-            "user": user,
-            "count": len(pending),
-            "groups": [
-                (saved, [(n, site + reverse("photo_detail", args=[n.photo_id])) for n in found])
-                for saved, found in groups.values()
-            ],
-            "notifications_url": site + reverse("notifications"),
-            "saved_searches_url": site + reverse("saved_searches"),
-        }
-        subject = f"photosearch: {len(pending)} new photo{'s' if len(pending) != 1 else ''} for your saved searches"
-        send_mail(subject, render_to_string("alerts/digest_email.txt", context), None, [user.email])
-        Notification.objects.filter(pk__in=[n.pk for n in pending]).update(emailed_at=timezone.now())
+        Notification.objects.filter(pk__in=[n.pk for n in pending]).update(emailed_at=marked_at)
+    if not pending:
+        return 0
+    try:
+        _digest_mail(user, pending)
+    except Exception:
+        Notification.objects.filter(pk__in=[n.pk for n in pending], emailed_at=marked_at).update(emailed_at=None)
+        raise
     return len(pending)
+
+
+def _digest_mail(user, pending: list[Notification]) -> None:
+    groups: dict[int, tuple] = {}
+    for notification in pending:
+        groups.setdefault(notification.saved_search_id, (notification.saved_search, []))[1].append(notification)
+    site = settings.SITE_URL.rstrip("/")
+    context = {
+        "user": user,
+        "count": len(pending),
+        "groups": [
+            (saved, [(n, site + reverse("photo_detail", args=[n.photo_id])) for n in found])
+            for saved, found in groups.values()
+        ],
+        "notifications_url": site + reverse("notifications"),
+        "saved_searches_url": site + reverse("saved_searches"),
+    }
+    subject = f"photosearch: {len(pending)} new photo{'s' if len(pending) != 1 else ''} for your saved searches"
+    send_mail(subject, render_to_string("alerts/digest_email.txt", context), None, [user.email])

@@ -71,8 +71,11 @@ class SavedSearch(models.Model):
 
 class NotificationQuerySet(models.QuerySet):
     def for_user(self, user) -> "NotificationQuerySet":
-        """The user's notifications, of photos of profiles they still track: the only ones they may see."""
-        return self.filter(saved_search__user=user, photo__post__profile__trackings__user=user)
+        """The user's notifications, of photos of profiles they still track and may see (tracked_by: a profile
+        that turned private, or whose access was taken back, is gone from them): the only ones they may see."""
+        return self.filter(
+            saved_search__user=user, photo__post__profile__in=InstagramProfile.objects.tracked_by(user).values("pk")
+        )
 
     def unread(self) -> "NotificationQuerySet":
         return self.filter(read_at__isnull=True)

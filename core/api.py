@@ -17,8 +17,9 @@ class Invalid(Schema):
 
 
 # Every operation may answer these, declared so that a client knows to expect them: a 400 for a control
-# character anywhere in the request (photosearch.middleware), a 422 for a malformed parameter.
-REFUSALS = {400: Error, 422: Invalid}
+# character anywhere in the request, a 413 for a body over its path's limit (both photosearch.middleware),
+# a 422 for a malformed parameter.
+REFUSALS = {400: Error, 413: Error, 422: Invalid}
 # What a person can type: no control characters (the middleware refuses them before any view runs).
 _CONTROL = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f"
 PRINTABLE = rf"^[^{_CONTROL}]*$"

@@ -4,6 +4,7 @@ Each one fails loudly (ImproperlyConfigured, naming the variable) on a value it 
 rather than letting a typo silently fall back to a default.
 """
 
+import ipaddress
 import os
 
 from django.core.exceptions import ImproperlyConfigured
@@ -57,6 +58,19 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if value is None:
         return list(default)
     return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def env_networks(name: str) -> list[str]:
+    """A comma-separated list of IP addresses or networks (10.0.0.2, 172.16.0.0/12); empty by default."""
+    networks = env_list(name, [])
+    for network in networks:
+        try:
+            ipaddress.ip_network(network, strict=False)
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"{name}: {network!r} is neither an address nor a network (such as 10.0.0.2 or 172.16.0.0/12)."
+            ) from None
+    return networks
 
 
 def env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:

@@ -3,17 +3,23 @@ we store, and what the models read.
 
 Every image photosearch reads goes through `image_opened`, so decompression bombs, unknown
 formats and truncated files are refused the same way everywhere, with a reason a person can read.
+An image of more than IMAGE_MAX_PIXELS is refused from its header, before a pixel is decoded, and
+no more than IMAGE_DECODES_AT_ONCE images are decoded at once in a process: a few large photos
+arriving together (searches by photo in a web process's threads) cannot take its memory.
 `load_for_models` makes any of them a plain RGB image, upright, at most a few hundred pixels:
 never an exception that takes a whole batch down.
 """
 
 import hashlib
 import io
+import threading
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cache
 
+from django.conf import settings
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 # What Instagram serves and instaloader saves; MPO is the multi-picture JPEG some phones write.
@@ -24,24 +30,43 @@ class ImageRefused(Exception):
     """These bytes cannot be used as a photo; the message says why, in plain words."""
 
 
+@cache
+def _decodes(at_once: int) -> threading.BoundedSemaphore:
+    """The process's decoding slots (one semaphore per setting's value: tests change it)."""
+    return threading.BoundedSemaphore(at_once)
+
+
 @contextmanager
 def image_opened(file) -> Iterator[Image.Image]:
     """The image in `file` (a path or a binary file), opened by Pillow; decoding errors become ImageRefused.
 
-    Whatever the body does with the image (load, resize) is guarded too: Pillow decodes lazily.
+    Whatever the body does with the image (load, resize) is guarded too: Pillow decodes lazily. The
+    body holds one of the process's decoding slots: the next image waits for one.
     """
     try:
         # Past MAX_IMAGE_PIXELS Pillow only warns; twice past it, it refuses. Refuse both.
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(file) as image:
-                yield image
+                _refuse_too_many_pixels(image)
+                with _decodes(settings.IMAGE_DECODES_AT_ONCE):
+                    yield image
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise ImageRefused("too many pixels to decode safely (a decompression bomb?)") from None
     except UnidentifiedImageError:
         raise ImageRefused("not an image") from None
     except (OSError, SyntaxError, ValueError, EOFError) as exc:  # Pillow's ways of saying "truncated or corrupt"
         raise ImageRefused(f"truncated or corrupt image ({exc})") from None
+
+
+def _refuse_too_many_pixels(image: Image.Image) -> None:
+    """ImageRefused when the header announces more than IMAGE_MAX_PIXELS (of any frame: they share its size)."""
+    limit = settings.IMAGE_MAX_PIXELS
+    if image.width * image.height > limit:
+        raise ImageRefused(
+            f"too many pixels to decode safely: {image.width:,} x {image.height:,}, more than"
+            f" {limit / 1e6:g} megapixels (a decompression bomb?)"
+        )
 
 
 @dataclass(frozen=True)
@@ -82,9 +107,15 @@ def difference_hash(image: Image.Image) -> str:
 MAX_SIDE = 512
 
 
-def load_for_models(file, max_side: int = MAX_SIDE) -> Image.Image:
-    """An RGB copy of the first frame of `file` (a path or a binary file), EXIF orientation applied."""
+def load_for_models(file, max_side: int = MAX_SIDE, *, accepted_only: bool = False) -> Image.Image:
+    """An RGB copy of the first frame of `file` (a path or a binary file), EXIF orientation applied.
+
+    Decoded once, at the size the models need where the format allows (JPEG). With `accepted_only`, a
+    format photosearch does not store (GIF, say) is refused as image_check refuses it.
+    """
     with image_opened(file) as image:
+        if accepted_only and image.format not in _EXTENSIONS:
+            raise ImageRefused(f"{image.format} images are not accepted")
         image.seek(0)  # animated GIF/WebP/PNG: the first frame
         image.draft("RGB", (max_side, max_side))  # JPEG: let the decoder scale down (1/2, 1/4, 1/8)
         image = ImageOps.exif_transpose(image)

@@ -41,8 +41,3 @@ def _duration(seconds: int) -> str:
     if seconds < 120:
         return f"{seconds} second{'s' if seconds != 1 else ''}"
     return f"{math.ceil(seconds / 60)} minutes"
-
-
-def client_ip(request) -> str | None:
-    """The address the request came from (the proxy's own, behind one that does not rewrite REMOTE_ADDR)."""
-    return request.META.get("REMOTE_ADDR") or None

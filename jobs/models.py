@@ -171,6 +171,36 @@ class Job(models.Model):
         self.refresh_from_db()
         return won
 
+    def resend_lost(self, *, seen_at, celery_task_id: str, limit: int) -> bool:
+        """Hand a queued or waiting job whose task message was lost to a new one, if it has not changed since
+        `seen_at` (its updated_at when the sweeper looked) and was not sent again `limit` times already."""
+        won = (
+            Job.objects.filter(
+                pk=self.pk, status__in=[self.Status.QUEUED, self.Status.WAITING], updated_at=seen_at, requeues__lt=limit
+            ).update(celery_task_id=celery_task_id, requeues=models.F("requeues") + 1, updated_at=timezone.now())
+            == 1
+        )
+        self.refresh_from_db()
+        return won
+
+    def fail_lost(self, *, seen_at, message: str) -> bool:
+        """Fail a queued or waiting job whose message was lost once too often, if unchanged since `seen_at`."""
+        won = (
+            Job.objects.filter(
+                pk=self.pk, status__in=[self.Status.QUEUED, self.Status.WAITING], updated_at=seen_at
+            ).update(status=self.Status.FAILED, message=message, finished_at=timezone.now(), updated_at=timezone.now())
+            == 1
+        )
+        self.refresh_from_db()
+        return won
+
+    @staticmethod
+    def message_lost_message(times: int) -> str:
+        return (
+            f"This job's task was lost {times} times on its way to a worker (the queues' Redis lost it); "
+            "an admin can see Redis's log and retry it."
+        )
+
     def advance(self, by: int) -> bool:
         """Count `by` more items done (a batch of a job that has several); False once the job is not running."""
         done = models.F("progress_done") + by

@@ -1,12 +1,35 @@
-"""The one life cycle of a task that runs a Job: load it, claim it (or reclaim it), fail it on the unexpected."""
+"""The one life cycle of a task that runs a Job: sent after commit, load it, claim it (or reclaim it), fail it
+on the unexpected."""
 
+import logging
 import traceback
 
 from celery import shared_task
 from celery.exceptions import Retry
 from django.conf import settings
+from django.db import transaction
+from kombu.exceptions import OperationalError
+from redis.exceptions import RedisError
 
 from jobs.models import Job
+
+log = logging.getLogger(__name__)
+
+
+def job_send_on_commit(task, args: tuple, **options) -> None:
+    """Queue a job's task once the transaction commits. When the broker cannot take it (Redis down past the
+    publish retries), the job stays queued and the sentence is logged, never raised into the page that
+    asked: beat's sweep sends it once Redis is back (jobs.services.jobs.jobs_lost_sweep)."""
+
+    def send():
+        try:
+            task.apply_async(args, **options)
+        # kombu's error when the message cannot be published; redis-py's, or Celery's RuntimeError, when the
+        # result backend (the same Redis) cannot subscribe to the task's result first.
+        except (OperationalError, RedisError, RuntimeError) as exc:
+            log.warning("Job #%s could not be queued (%s): beat's sweep sends it once Redis is back.", args[0], exc)
+
+    transaction.on_commit(send)
 
 
 def _redelivered(task) -> bool:
@@ -59,6 +82,7 @@ def job_task(*, name: str, unexpected: str, exclusive: bool = True, **options):
 
         run.__name__, run.__qualname__, run.__doc__ = body.__name__, body.__qualname__, body.__doc__
         run.__module__ = body.__module__
-        return shared_task(bind=True, name=name, **options)(run)
+        # runs_job: a class attribute of the task, by which jobs.broker knows the messages that carry a job's id.
+        return shared_task(bind=True, name=name, runs_job=True, **options)(run)
 
     return decorate

@@ -95,6 +95,8 @@ def profile_detail(request, username):
 @require_POST
 def profile_refresh(request, username):
     profile = _get_tracked_profile(request.user, username)
+    # A 429 with the sentence past the rate (photosearch.middleware): each refresh may cost a sync.
+    throttle(action="profile_refresh", key=request.user.pk, message="Too many refreshes asked for in a short time")
     try:
         sync.profile_sync_request(profile=profile, requested_by=request.user)
     except JobRefused as refused:

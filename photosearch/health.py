@@ -1,6 +1,13 @@
-"""Is each part of the app answering: the database, Redis, the media bucket, and a worker on each Celery queue."""
+"""Is each part of the app answering: the database, both Redis servers (the broker's and the cache's), the
+media bucket, beat, and a worker on each Celery queue."""
 
+import glob
+import time
+from pathlib import Path
+
+import redis
 from celery.exceptions import TimeoutError as CeleryTimeout
+from django.conf import settings
 from django.core.cache import cache
 from django.core.files.storage import default_storage
 from django.db import connection
@@ -20,12 +27,30 @@ def database_answers() -> bool:
         return False
 
 
-def redis_answers() -> bool:
+def broker_answers() -> bool:
+    """Whether the queues' Redis answers (the broker: every task waits there)."""
+    try:
+        return bool(redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2, socket_connect_timeout=2).ping())
+    except Exception:  # any connection error means the same thing here: not answering
+        return False
+
+
+def cache_answers() -> bool:
+    """Whether the cache's Redis answers (sessions, throttles, query vectors: a server of its own in production)."""
     try:
         cache.get("health-check")
         return True
     except Exception:
         return False
+
+
+def beat_schedule_fresh() -> bool:
+    """Whether beat wrote its schedule lately: it does after the periodic tasks it sends (every minute or so),
+    at least every few minutes; a schedule untouched for BEAT_STALE_SECONDS means beat stopped sending them."""
+    schedule = Path(settings.CELERY_BEAT_SCHEDULE_FILENAME)
+    # shelve's files: the name itself, or with .db, .dat, .dir, as the dbm of the image's Python makes them.
+    written = [path.stat().st_mtime for path in schedule.parent.glob(glob.escape(schedule.name) + "*")]
+    return bool(written) and time.time() - max(written) < settings.BEAT_STALE_SECONDS
 
 
 def media_bucket_answers() -> bool | None:

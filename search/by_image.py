@@ -21,7 +21,7 @@ from pgvector.django import CosineDistance
 from PIL import Image
 
 from core import perceptual
-from core.images import ImageRefused, image_check, load_for_models
+from core.images import ImageRefused, load_for_models
 from profiles.models import Photo
 from search.ml.errors import ModelUnavailable
 from search.services import PAGE_SIZE, nearest, photos_scope
@@ -45,8 +45,8 @@ def image_upload_read(file) -> Image.Image:
     if len(data) > limit:
         raise ImageSearchError(f"This photo is too big: up to {limit // (1024 * 1024)} MB, please.")
     try:
-        image_check(data)  # type (JPEG, PNG, WebP), every pixel decoded, decompression bombs refused
-        return load_for_models(io.BytesIO(data))
+        # Once, at the size the models read (JPEG's draft mode): type, pixel count and every byte checked.
+        return load_for_models(io.BytesIO(data), accepted_only=True)
     except ImageRefused as refused:
         raise ImageSearchError(f"This file cannot be searched with: {refused}.") from None
 

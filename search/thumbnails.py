@@ -6,6 +6,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from PIL import Image
 
+from core.files import file_delete_on_commit
 from core.images import load_for_models
 from profiles.models import Photo
 
@@ -32,3 +33,8 @@ def ensure_thumbnail(photo: Photo, image: Image.Image | None = None) -> str:
     # photo: 10 ms rather than 24 ms, 13.7 KB rather than 12.5 KB); it is a fair share of the first pass.
     image.save(buffer, "WEBP", quality=80, method=1)
     return default_storage.save(name, ContentFile(buffer.getvalue()))
+
+
+def thumbnail_delete(sender, instance: Photo, **kwargs) -> None:
+    """Remove a deleted photo's thumbnail once the deletion commits (post_delete, connected in SearchConfig)."""
+    file_delete_on_commit(default_storage, thumbnail_name(instance))

@@ -102,12 +102,14 @@ def test_nobody_reads_or_marks_anyone_elses_notifications(client, notified, bob)
 def test_the_schema_documents_the_new_endpoints_and_their_status_codes(client):
     schema = client.get("/api/openapi.json").json()
     validate(schema)
-    # 400: a control character or a query search refuses; 422: a malformed body or parameter.
-    assert set(schema["paths"]["/api/saved-searches"]["post"]["responses"]) == {"201", "400", "404", "422"}
+    # 400: a control character or a query search refuses; 413: a body over the limit; 422: a malformed body or
+    # parameter.
+    assert set(schema["paths"]["/api/saved-searches"]["post"]["responses"]) == {"201", "400", "404", "413", "422"}
     assert set(schema["paths"]["/api/saved-searches/{saved_search_id}"]["delete"]["responses"]) == {
         "204",
         "400",
         "404",
+        "413",
         "422",
     }
     assert "/api/notifications/read" in schema["paths"]

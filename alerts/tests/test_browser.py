@@ -1,5 +1,7 @@
 """Saved searches and alerts in a real Chromium, as a person uses them."""
 
+from urllib.parse import parse_qs, urlsplit
+
 import pytest
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -9,7 +11,7 @@ def test_a_search_is_saved_from_the_search_page_then_renamed_and_deleted(signed_
     page = signed_in_page
     page.goto("/search/")
     page.get_by_label("Describe the photo").press_sequentially("red boat", delay=20)
-    page.wait_for_function("new URLSearchParams(location.search).get('q') === 'red boat'")  # results are in
+    page.wait_for_url(lambda url: parse_qs(urlsplit(url).query).get("q") == ["red boat"])  # results are in
     page.get_by_label("Name of this search").fill("My boats")
     page.get_by_label("E-mail me new matches daily").check()
     page.get_by_role("button", name="Save this search").click()

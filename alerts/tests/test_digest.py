@@ -56,3 +56,52 @@ def test_a_user_without_an_address_gets_no_email(user, digest_on):
 
 def test_only_users_with_something_new_to_tell_get_a_digest(user, digest_on, bob):
     assert users_with_digest() == [user.pk]
+
+
+class MailServerDown:
+    """Django's mail boundary, as with an SMTP server that refuses: what the digest does then is ours."""
+
+    def __init__(self, **kwargs):
+        pass
+
+    def send_messages(self, messages):
+        raise ConnectionRefusedError("the SMTP server does not answer")
+
+
+class MarksSeenWhenSending:
+    """The mail boundary, noting whether the notifications were marked e-mailed before it."""
+
+    marked_when_sent: list[bool] = []
+
+    def __init__(self, **kwargs):
+        pass
+
+    def send_messages(self, messages):
+        MarksSeenWhenSending.marked_when_sent.append(not Notification.objects.filter(emailed_at__isnull=True).exists())
+        return len(messages)
+
+
+def test_notifications_are_marked_before_the_mail_goes_so_it_never_goes_twice(user, digest_on, settings):
+    settings.EMAIL_BACKEND = f"{__name__}.MarksSeenWhenSending"
+    MarksSeenWhenSending.marked_when_sent = []
+    assert digest_send(user_id=user.pk) == 2
+    assert digest_send(user_id=user.pk) == 0
+    assert MarksSeenWhenSending.marked_when_sent == [True]
+
+
+def test_a_digest_that_could_not_be_sent_is_sent_by_the_next_one(user, digest_on, settings):
+    settings.EMAIL_BACKEND = f"{__name__}.MailServerDown"
+    with pytest.raises(ConnectionRefusedError):
+        digest_send(user_id=user.pk)
+    assert Notification.objects.filter(emailed_at__isnull=True).count() == 2
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    assert digest_send(user_id=user.pk) == 2
+    assert len(mail.outbox) == 1
+
+
+def test_a_deactivated_account_gets_no_mail(user, digest_on):
+    user.is_active = False
+    user.save()
+    assert users_with_digest() == []
+    assert digest_send(user_id=user.pk) == 0
+    assert mail.outbox == []

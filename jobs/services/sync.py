@@ -5,12 +5,14 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
 from jobs.models import Job
+from jobs.runner import job_send_on_commit
 from jobs.selectors import ProfileStatus, profile_state
 from jobs.services.jobs import JobRefused
 from profiles import instagram
@@ -38,7 +40,7 @@ def profile_sync_queue(*, profile: InstagramProfile, requested_by=None, retry_of
         if getattr(getattr(exc.__cause__, "diag", None), "constraint_name", "") == ONE_ACTIVE_SYNC:
             return None
         raise
-    run_sync_job.delay_on_commit(job.pk)
+    job_send_on_commit(run_sync_job, (job.pk,))
     return job
 
 
@@ -52,11 +54,24 @@ def profile_track(*, user, text: str) -> tuple[InstagramProfile, Job | None]:
         profile, _ = InstagramProfile.objects.get_or_create(username=username)
         if not profile.allows(user):
             raise ValidationError(private_refusal(username))
+        _tracking_limit_check(user=user, profile=profile)
         Tracking.objects.get_or_create(user=user, profile=profile)
         # A profile already up to date is refreshed by beat; any other (new, failed, stuck) is synced now.
         ready = profile_state(profile).status == ProfileStatus.READY
         job = None if ready else profile_sync_queue(profile=profile, requested_by=user)
     return profile, job
+
+
+def _tracking_limit_check(*, user, profile: InstagramProfile) -> None:
+    """ValidationError when the user tracks TRACKED_PROFILES_PER_USER profiles already (and not this one)."""
+    # The user's row is the lock: two adds at once cannot both take the last place.
+    get_user_model().objects.select_for_update().filter(pk=user.pk).first()
+    tracked = Tracking.objects.filter(user=user)
+    limit = settings.TRACKED_PROFILES_PER_USER
+    if tracked.count() >= limit and not tracked.filter(profile=profile).exists():
+        raise ValidationError(
+            f"You track {limit} profiles, the most one account may: stop tracking one to add another."
+        )
 
 
 def profile_sync_request(*, profile: InstagramProfile, requested_by) -> Job:

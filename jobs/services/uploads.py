@@ -2,7 +2,9 @@
 
 from pathlib import Path
 
+from core.files import file_delete_on_commit
 from jobs.models import Job
+from jobs.runner import job_send_on_commit
 from profiles.models import InstagramProfile
 from profiles.services.imports import ImportRefused, zip_unpack
 
@@ -14,7 +16,7 @@ def zip_import_queue(*, upload, profile: InstagramProfile | None, requested_by) 
     job = Job(kind=Job.Kind.IMPORT, profile=profile, requested_by=requested_by)
     job.source_file.save(Path(upload.name).name, upload, save=False)
     job.save()
-    run_import_job.delay_on_commit(job.pk)
+    job_send_on_commit(run_import_job, (job.pk,))
     return job
 
 
@@ -23,3 +25,11 @@ def zip_extract(*, job: Job, into: Path) -> Path:
     if not job.source_file:
         raise ImportRefused("This import has no zip file.")
     return zip_unpack(source=job.source_file, into=into, name=job.profile.username if job.profile else "")
+
+
+def zip_discard(*, job: Job) -> None:
+    """Remove an imported zip, its import done: what it held is stored now (a failed import keeps it, to retry)."""
+    name = job.source_file.name
+    Job.objects.filter(pk=job.pk).update(source_file="")
+    job.source_file.name = ""
+    file_delete_on_commit(job.source_file.storage, name)

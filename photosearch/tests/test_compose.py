@@ -258,3 +258,60 @@ def test_the_compose_environment_passes_the_deploy_checks(tmp_path, media):
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
+
+
+def container_env(service: str, dotenv: dict = DOTENV) -> dict:
+    """What the service's container gets: the operator's .env whole (env_file), under compose's `environment`."""
+    from_file = dotenv if SERVICES[service].get("env_file") == ".env" else {}
+    return from_file | environment(service, dotenv)
+
+
+def test_what_the_operator_writes_in_env_reaches_every_app_process(tmp_path):
+    operator = DOTENV | {"SITE_URL": "https://photos.example.org", "TIME_ZONE": "Europe/Paris", "DIGEST_HOUR": "6"}
+    for name in APP_SERVICES:
+        assert SERVICES[name]["env_file"] == ".env", name
+    env = {name: re.sub(r"^/data\b", str(tmp_path), value) for name, value in container_env("beat", operator).items()}
+    base = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "REDIS_DB", "DJANGO_SETTINGS_MODULE"}}
+    result = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup(); from django.conf import settings as s; "
+         "print(s.SITE_URL, s.TIME_ZONE, s.DIGEST_HOUR, s.DEBUG)"],
+        cwd=ROOT, env=base | {"DJANGO_SETTINGS_MODULE": "photosearch.settings"} | env,
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert result.stdout.split() == ["https://photos.example.org", "Europe/Paris", "6", "False"], result.stderr
+
+
+def test_every_service_rotates_its_logs():
+    for name, service in SERVICES.items():
+        assert service["logging"]["driver"] == "json-file", name
+        assert service["logging"]["options"] == {"max-size": "10m", "max-file": "5"}, name
+
+
+def megabytes(size: str) -> float:
+    number, unit = re.fullmatch(r"(\d+(?:\.\d+)?)([mg])", size).groups()
+    return float(number) * (1024 if unit == "g" else 1)
+
+
+def test_every_service_has_a_memory_limit_above_what_it_is_told_to_use():
+    limits = {name: megabytes(interpolate(str(service["mem_limit"]), {})) for name, service in SERVICES.items()}
+    assert all(limit >= 256 for limit in limits.values()), limits
+    assert limits["cache"] > 256  # its --maxmemory, and Redis's own needs
+    assert limits["db"] > 1024  # shared_buffers, and each connection's
+    assert megabytes(interpolate(str(SERVICES["web"]["mem_limit"]), {"WEB_MEMORY_LIMIT": "12g"})) == 12 * 1024
+
+
+def test_beats_health_check_runs_the_beat_check_on_the_schedule_beat_writes():
+    assert SERVICES["beat"]["healthcheck"]["test"] == ["CMD", "python", "manage.py", "healthcheck", "--beat"]
+    schedule = option(command("beat"), "--schedule")
+    # settings.CELERY_BEAT_SCHEDULE_FILENAME, which the check reads, is DATA_DIR's celerybeat-schedule.
+    assert schedule == f"{environment('beat')['DATA_DIR']}/celerybeat-schedule"
+
+
+def test_the_compose_web_trusts_the_proxy_reaching_it_through_dockers_networks_and_nobody_else():
+    import ipaddress
+
+    networks = [ipaddress.ip_network(n) for n in environment("web")["TRUSTED_PROXIES"].split(",")]
+    trusted = lambda address: any(ipaddress.ip_address(address) in network for network in networks)  # noqa: E731
+    # The gateways of Docker's default bridge, of compose's first networks, and of its 192.168 pool.
+    assert all(trusted(gateway) for gateway in ("172.17.0.1", "172.18.0.1", "172.31.0.1", "192.168.0.1"))
+    assert not trusted("203.0.113.5") and not trusted("10.1.2.3")

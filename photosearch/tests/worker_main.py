@@ -4,7 +4,7 @@
 
 It runs with the test settings against the database and Redis the test process gives it (DATABASE_URL,
 REDIS_DB). FAKE_INSTAGRAM (JSON) fakes Instagram at the requests boundary, as the `fake_instagram`
-fixture does: {"posts": N, "hold": SHORTCODE, "held": PATH, "release": PATH} makes N posts and holds
+fixture does: {"posts": N, "hold": SHORTCODE, "held": PATH, "release": PATH} (the hold optional) makes N posts and holds
 the download of SHORTCODE's image until the file `release` appears, after saying so in the file `held`.
 Only the first download is held: a child that takes over the task goes straight on.
 """
@@ -28,6 +28,9 @@ def fake_instagram(spec: dict) -> None:
 
     fake = FakeInstagram()
     fake.add_profile(posts=[media(f"C9post{n:05d}", 1717000000 - n * 1000, f"Post {n}") for n in range(spec["posts"])])
+    requests.adapters.HTTPAdapter.send = lambda adapter, request, **kw: fake.send(request)
+    if "hold" not in spec:
+        return
     held, release = Path(spec["held"]), Path(spec.get("release", "/nonexistent"))
 
     def hold():
@@ -40,7 +43,6 @@ def fake_instagram(spec: dict) -> None:
 
     # Kept, not used up: the held marker decides, and a child forked later starts from the same state.
     fake.on_download = _Kept({fake.image_path(spec["hold"], 1): hold})
-    requests.adapters.HTTPAdapter.send = lambda adapter, request, **kw: fake.send(request)
 
 
 class _Kept(dict):

@@ -61,7 +61,7 @@ def folder_import(
     username = username_parse(text=username or (described.username if described else path.name))
     profile, _ = InstagramProfile.objects.get_or_create(username=username)
     if described and described.username == username:
-        profile_update(profile=profile, data=described)
+        profile_update(profile=profile, data=described, may_make_public=False)
     report, read = ImportReport(profile=profile), []
     posts = folders.folder_posts(path)
     for done, folder_post in enumerate(posts, start=1):

@@ -105,11 +105,15 @@ def _post_save(*, profile: InstagramProfile, data: instagram.PostData) -> tuple[
     return post, created
 
 
-def profile_update(*, profile: InstagramProfile, data: instagram.ProfileData) -> None:
-    """What Instagram (or a folder) says of the profile: names, biography, privacy, post count, id."""
+def profile_update(*, profile: InstagramProfile, data: instagram.ProfileData, may_make_public: bool = True) -> None:
+    """What Instagram (or a folder) says of the profile: names, biography, privacy, post count, id.
+
+    A folder is a copy made some day by someone: it may make a profile private, never public again
+    (`may_make_public=False`), or its photos would be shown to everyone who tracks it. Only Instagram can.
+    """
     profile.full_name = data.full_name[:150]
     profile.biography = data.biography
-    profile.is_private = data.is_private
+    profile.is_private = data.is_private or (profile.is_private and not may_make_public)
     profile.post_count = data.post_count
     update = ["full_name", "biography", "is_private", "post_count"]
     # Another stored profile may hold the id (renamed on Instagram): keep ours rather than fail.

@@ -6,11 +6,13 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from jobs.models import Job
 from jobs.services import uploads as imports
+from jobs.tasks import run_import_job
 from profiles.models import Photo, Post
 from profiles.tests.factories import settled
 from profiles.tests.fixtures.make_instaloader_folder import CORRUPT_SLIDE
@@ -126,3 +128,24 @@ def test_it_refuses_an_entry_whose_bytes_do_not_match_its_checksum(admin_user, t
     job = imports.zip_import_queue(upload=upload, profile=None, requested_by=admin_user)
     with pytest.raises(imports.ImportRefused, match="not a readable zip"):
         imports.zip_extract(job=job, into=tmp_path)
+
+
+def test_the_zip_is_removed_once_its_import_is_done(admin_user, django_capture_on_commit_callbacks):
+    job = imports.zip_import_queue(upload=zipped_folder(), profile=None, requested_by=admin_user)
+    stored = job.source_file.name
+    assert default_storage.exists(stored)
+    with django_capture_on_commit_callbacks(execute=True):
+        run_import_job.apply(args=[job.pk])
+    job.refresh_from_db()
+    assert job.status == Job.Status.DONE
+    assert not job.source_file and not default_storage.exists(stored)
+
+
+def test_a_zip_whose_import_failed_is_kept_to_retry(admin_user, django_capture_on_commit_callbacks):
+    upload = SimpleUploadedFile("natgeotravel.zip", b"not a zip, whatever its name says")
+    job = imports.zip_import_queue(upload=upload, profile=None, requested_by=admin_user)
+    with django_capture_on_commit_callbacks(execute=True):
+        run_import_job.apply(args=[job.pk])
+    job.refresh_from_db()
+    assert job.status == Job.Status.FAILED
+    assert default_storage.exists(job.source_file.name)

@@ -27,12 +27,15 @@ from django.db import connection
 from django.test import RequestFactory
 
 from jobs.models import Job, JobPhoto
+from jobs.runner import job_send_on_commit
 from jobs.services import sync as sync_service
-from jobs.tasks import run_sync_job, sweep_stalled_jobs
+from jobs.tasks import run_import_job, run_sync_job, sweep_stalled_jobs
 from photosearch import embedded
+from photosearch.celery import app as celery_app
 from profiles.models import InstagramProfile, InstagramSession, Photo, Post
 from profiles.tests.factories import make_photo, make_post, make_profile, settled
 from profiles.tests.fake_instagram import COOKIES, media
+from profiles.tests.test_admin_import import zipped_folder
 from search.indexing import photos_index_queue
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -182,10 +185,56 @@ def test_a_sync_completes_once_redis_is_back_after_a_restart(worker_process, tmp
     assert (index_job.progress_total, queued) == (5, 1)  # its batch reached Redis once it was back
 
 
+def test_a_sync_queued_while_redis_is_down_runs_once_it_is_back_without_an_admin(worker_process, settings, monkeypatch):
+    settings.JOB_LOST_SECONDS = 1
+    # Redis is given up on at once, not after the half minute a restart may take (the publish's and the results').
+    monkeypatch.setitem(celery_app.conf, "task_publish_retry_policy", {"max_retries": 0})
+    monkeypatch.setattr(celery_app.backend, "retry_policy", {"max_retries": 0, "interval_start": 0})
+    InstagramSession.objects.create(username="photosearch_bot", cookies=COOKIES)
+    assert embedded.stop_redis(django_settings.DATA_DIR, names=(embedded.QUEUE_SERVER,))  # the broker
+    try:
+        job = sync_service.profile_sync_queue(profile=make_profile("natgeotravel"))  # no error for the page
+    finally:
+        embedded.redis_socket(django_settings.DATA_DIR)
+    job.refresh_from_db()
+    assert job.status == Job.Status.QUEUED
+    worker_process("scrape", FAKE_INSTAGRAM=json.dumps({"posts": 3}))
+    time.sleep(1.1)  # past JOB_LOST_SECONDS
+
+    assert sweep_stalled_jobs.apply().get()["resent"] == 1  # what beat runs every JOB_SWEEP_SECONDS
+    job = settled(job, timeout=30)
+    assert (job.status, job.message, job.requeues) == (Job.Status.DONE, "3 new posts.", 1)
+
+
+def test_an_import_past_the_soft_time_limit_goes_on_in_a_new_task_and_ends(worker_process, settings):
+    job = Job.objects.create(kind=Job.Kind.IMPORT, source_file="imports/natgeotravel.zip")
+    # The zip is a FIFO at first: the task that opens it blocks there until its soft time limit (1 s).
+    path = Path(settings.MEDIA_ROOT) / job.source_file.name
+    path.parent.mkdir(parents=True)
+    os.mkfifo(path)
+    worker_process("scrape", CELERY_TASK_SOFT_TIME_LIMIT="1", CELERY_TASK_TIME_LIMIT="30")
+    # The time limits travel in the message: the sender's (this process's), then the worker's for its retries.
+    job_send_on_commit(run_import_job, (job.pk,), soft_time_limit=1, time_limit=30)
+    deadline = time.monotonic() + 20
+    while job.message != "Going on where it stopped.":
+        assert time.monotonic() < deadline, f"the import never went on past its time limit: {job.status} {job.message}"
+        time.sleep(0.05)
+        job.refresh_from_db()
+    path.unlink()
+    path.write_bytes(zipped_folder().read())  # what the next task opens (one still blocked gives up in 1 s)
+
+    while job.status not in (Job.Status.DONE, Job.Status.FAILED):
+        assert time.monotonic() < deadline + 20, f"the import did not end: {job.status} {job.message}"
+        time.sleep(0.05)
+        job.refresh_from_db()
+    assert job.status == Job.Status.DONE, job.message
+    assert Post.objects.filter(profile__username="natgeotravel").exists()
+
+
 def test_the_web_and_a_worker_answer_again_by_themselves_after_postgresql_restarts(worker_process):
     worker_process("scrape")
-    assert sweep_stalled_jobs.delay().get(timeout=20) == {"requeued": 0, "failed": 0}
-    assert healthz() == (200, b'{"database": true, "redis": true}')
+    assert sweep_stalled_jobs.delay().get(timeout=20) == {"requeued": 0, "failed": 0, "resent": 0, "lost": 0}
+    assert healthz() == (200, b'{"database": true, "broker": true, "cache": true}')
 
     pgdata = Path(django_settings.DATA_DIR) / "postgres"
     postmaster = psutil.Process(int((pgdata / "postmaster.pid").read_text().split()[0]))
@@ -200,8 +249,8 @@ def test_the_web_and_a_worker_answer_again_by_themselves_after_postgresql_restar
     assert postmaster.pid != int((pgdata / "postmaster.pid").read_text().split()[0])
 
     # The first request after the restart: its connection was cut, the health check replaces it.
-    assert healthz() == (200, b'{"database": true, "redis": true}')
-    assert sweep_stalled_jobs.delay().get(timeout=20) == {"requeued": 0, "failed": 0}
+    assert healthz() == (200, b'{"database": true, "broker": true, "cache": true}')
+    assert sweep_stalled_jobs.delay().get(timeout=20) == {"requeued": 0, "failed": 0, "resent": 0, "lost": 0}
 
 
 def healthz() -> tuple[int, bytes]:

@@ -255,3 +255,10 @@ def test_an_imported_photo_is_found_by_a_copy_of_it_before_any_model_has_run(use
     copy.seek(0)
     result = photos_by_image(user=user, image=image_upload_read(copy))
     assert result.hits[0].photo == original
+
+
+def test_an_import_never_makes_a_private_profile_public():
+    InstagramProfile.objects.create(username="natgeotravel", is_private=True)  # the folder's metadata: public
+    run_import()
+    assert InstagramProfile.objects.get().is_private is True
+    assert InstagramProfile.objects.get().full_name == "Nat Geo Travel"  # the rest of what it says is taken

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from celery.exceptions import SoftTimeLimitExceeded
 from celery.result import AsyncResult
 from django.core.management import call_command
 
@@ -339,3 +340,24 @@ def test_only_instagrams_own_request_to_wait_says_waiting(instagram, db, user):
     assert not isinstance(raised.value, instagram_adapter.InstagramUnreachable)
     sync_service.profile_sync_wait(job=job, wait=raised.value, seconds=600)
     assert profile_state(job.profile).label.startswith("Waiting for Instagram until ")
+
+
+def test_a_long_syncs_continuations_do_not_spend_the_tries_a_rate_limit_is_given(instagram, sync, settings):
+    settings.INSTAGRAM_MAX_RETRIES = 1
+
+    def time_is_up():  # the soft time limit, as the worker's signal raises it mid-download
+        raise SoftTimeLimitExceeded()
+
+    def time_is_up_and_instagram_asks_to_wait():
+        instagram.refuse("timeline", 429)  # the next task's first request
+        time_is_up()
+
+    posts = sample_posts()
+    instagram.on_download = {
+        instagram.image_path(posts[1]["code"], 1): time_is_up,
+        instagram.image_path(posts[3]["code"], 1): time_is_up_and_instagram_asks_to_wait,
+    }
+    job = sync()  # two continuations, then Instagram's waits (here, its rate controller never lets go)
+    assert Post.objects.count() == 3  # each continuation went on where the last one stopped
+    # The one try allowed went to Instagram's first wait: the continuations were not counted as tries.
+    assert job.status == Job.Status.FAILED and job.message.endswith("Gave up after 1 tries.")

@@ -21,6 +21,7 @@ from django.utils import timezone
 from kombu.exceptions import ChannelError
 
 from jobs.models import Job, JobPhoto
+from jobs.runner import job_send_on_commit
 from profiles.models import Photo
 from search.indexing.passes import (
     IndexResult,
@@ -122,7 +123,7 @@ def index_job_send(*, job: Job, photo_ids: list[int], task_id: str = "") -> None
     size = settings.INDEX_BATCH_SIZE
     for start in range(0, len(photo_ids), size):
         options = {"task_id": task_id} if task_id and start == 0 else {}
-        index_photos.apply_async_on_commit((job.pk, photo_ids[start : start + size]), **options)
+        job_send_on_commit(index_photos, (job.pk, photo_ids[start : start + size]), **options)
 
 
 def index_job_resend(*, job: Job, task_id: str) -> None:

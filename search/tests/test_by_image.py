@@ -1,6 +1,7 @@
 import io
 import random
 import struct
+import time
 import zlib
 
 import pytest
@@ -149,11 +150,22 @@ def test_the_api_refuses_a_bad_upload_with_a_sentence(library, client, file, say
     assert says in response.json()["detail"]
 
 
+def test_a_png_of_88_megapixels_is_refused_at_once_from_its_header(library, client, settings):
+    settings.IMAGE_MAX_PIXELS = 40_000_000
+    client.force_login(library)
+    start = time.monotonic()
+    response = client.post("/search/by-image/", {"image": bomb_png(11_000, 8_000)})
+    assert response.status_code == 400
+    assert "too many pixels to decode safely: 11,000 x 8,000, more than 40 megapixels" in response.text
+    assert time.monotonic() - start < 1
+
+
 def test_the_api_refuses_a_photo_over_the_size_limit(library, client, settings):
     settings.SEARCH_IMAGE_MAX_BYTES = 2048
     client.force_login(library)
     response = client.post("/api/search/by-image", {"image": upload(scene(1))})
-    assert response.status_code == 400 and "too big" in response.json()["detail"]
+    # Refused at the door (photosearch.middleware): the request is over the limit before it is read.
+    assert response.status_code == 413 and "too big" in response.json()["detail"]
 
 
 def test_the_api_asks_for_a_photo_when_none_is_sent(library, client):

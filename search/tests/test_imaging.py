@@ -1,9 +1,10 @@
 import io
+import threading
 
 import pytest
 from PIL import Image
 
-from core.images import ImageRefused, load_for_models
+from core.images import ImageRefused, image_check, image_opened, load_for_models
 
 
 def encoded(image: Image.Image, format: str, **options) -> io.BytesIO:
@@ -74,3 +75,39 @@ def test_it_refuses_a_decompression_bomb(monkeypatch):
     monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 1000)  # the bomb: a 64x64 image counts as huge now
     with pytest.raises(ImageRefused, match="too many pixels"):
         load_for_models(encoded(Image.new("RGB", (64, 64)), "PNG"))
+
+
+def test_it_refuses_an_image_of_too_many_pixels_from_its_header_before_decoding_it(settings):
+    settings.IMAGE_MAX_PIXELS = 10_000
+    cut = encoded(Image.effect_noise((200, 100), 50).convert("RGB"), "PNG").getvalue()[:200]  # no pixels to decode
+    with pytest.raises(ImageRefused, match=r"too many pixels to decode safely: 200 x 100, more than 0\.01 megapixels"):
+        load_for_models(io.BytesIO(cut))
+
+
+def test_photos_from_instagram_or_a_folder_are_held_to_the_same_pixel_limit(settings):
+    settings.IMAGE_MAX_PIXELS = 10_000
+    with pytest.raises(ImageRefused, match="too many pixels"):
+        image_check(encoded(Image.new("RGB", (200, 100)), "JPEG").getvalue())
+    assert image_check(encoded(Image.new("RGB", (100, 100)), "JPEG").getvalue()).extension == "jpg"
+
+
+def test_no_more_images_than_allowed_are_decoded_at_once(settings):
+    settings.IMAGE_DECODES_AT_ONCE = 1
+    data = encoded(Image.new("RGB", (20, 20)), "PNG").getvalue()
+    first_open, second_open, release = threading.Event(), threading.Event(), threading.Event()
+
+    def decode(opened: threading.Event, hold: bool):
+        with image_opened(io.BytesIO(data)):
+            opened.set()
+            if hold:
+                release.wait(5)
+
+    holder = threading.Thread(target=decode, args=(first_open, True))
+    holder.start()
+    assert first_open.wait(5)
+    waiter = threading.Thread(target=decode, args=(second_open, False))
+    waiter.start()
+    assert not second_open.wait(0.3)  # waits for the slot the first one holds
+    release.set()
+    assert second_open.wait(5)
+    holder.join(5), waiter.join(5)

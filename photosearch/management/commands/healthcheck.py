@@ -5,19 +5,25 @@ from photosearch import health
 
 class Command(BaseCommand):
     help = (
-        "Check that the database, Redis, the media bucket (when media are in one) and, with --workers, "
-        "a worker on each queue answer; exit 1 if not."
+        "Check that the database, both Redis servers, the media bucket (when media are in one) and, with "
+        "--workers, a worker on each queue answer (with --beat, that beat keeps its schedule); exit 1 if not."
     )
 
     def add_arguments(self, parser):
         parser.add_argument("--workers", action="store_true", help="Also ping a worker on each Celery queue.")
         parser.add_argument("--timeout", type=float, default=5.0, help="Seconds to wait for each worker.")
+        parser.add_argument(
+            "--beat", action="store_true", help="Also check that beat wrote its schedule lately (beat's health check)."
+        )
 
-    def handle(self, *args, workers, timeout, **options):
-        checks = {"database": health.database_answers(), "redis": health.redis_answers()}
+    def handle(self, *args, workers, timeout, beat, **options):
+        checks = {"database": health.database_answers(), "broker": health.broker_answers()}
+        checks["cache"] = health.cache_answers()
+        if beat:
+            checks["beat's schedule"] = health.beat_schedule_fresh()
         if (bucket := health.media_bucket_answers()) is not None:
             checks["media bucket"] = bucket
-        if workers and checks["redis"]:
+        if workers and checks["broker"]:
             for queue, worker in health.queue_workers(timeout=timeout).items():
                 checks[f"queue {queue}"] = worker
         for name, answer in checks.items():
