@@ -13,6 +13,9 @@ on a machine short of memory, WEB_WORKERS lowers the count and WEB_THREADS raise
 
 import os
 
+# Importing it reads no setting and loads no app: safe in gunicorn's master, before Django is set up.
+from search.warmup import warm_up_in_background
+
 bind = os.environ.get("WEB_BIND", "0.0.0.0:8000")
 workers = int(os.environ.get("WEB_WORKERS", "4"))
 threads = int(os.environ.get("WEB_THREADS", "4"))
@@ -21,6 +24,4 @@ worker_class = "gthread"
 
 def post_worker_init(worker):
     """Each process, once it has loaded the app, loads what a first search needs in the background."""
-    from search.warmup import warm_up_in_background
-
     warm_up_in_background()

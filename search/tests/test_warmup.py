@@ -66,7 +66,7 @@ def test_make_run_and_gunicorn_both_start_the_warm_up(monkeypatch):
     from photosearch.management.commands import runserver
 
     started = []
-    monkeypatch.setattr(warmup, "warm_up_in_background", lambda: started.append("gunicorn"))
+    monkeypatch.setattr(gunicorn, "warm_up_in_background", lambda: started.append("gunicorn"))
     monkeypatch.setattr(runserver, "warm_up_in_background", lambda: started.append("runserver"))
     gunicorn.post_worker_init(worker=None)
     # `make run` serves with runserver: ours, wrapping WhiteNoise's (static files served as in production).
