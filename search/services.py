@@ -20,6 +20,7 @@ from django.contrib.postgres.search import SearchRank
 from django.db import connection, transaction
 from django.db.models import CharField, F, QuerySet
 from django.db.models.expressions import RawSQL
+from django.utils.translation import gettext as _
 from pgvector.django import CosineDistance
 
 from core import timing
@@ -75,7 +76,7 @@ def searchable_profile_ids(*, user, filters: SearchFilters = SearchFilters()) ->
     allowed = set(profiles.values_list("pk", flat=True))
     if filters.profile_ids:
         if not set(filters.profile_ids) <= allowed:
-            raise SearchError("You can only search the profiles you track.")
+            raise SearchError(_("You can only search the profiles you track."))
         allowed = set(filters.profile_ids)
     return sorted(allowed)
 

@@ -209,7 +209,9 @@ def photos_index_in_process(
         try:
             index_batch(job=job, photo_ids=batch, here=True)
         except ModelUnavailable as exc:
-            job.fail(str(exc))
+            from search.ml.availability import model_path
+
+            job.fail(str(exc), waits_for_models=model_path(exc.name) is None)
             raise
         except KeyboardInterrupt:
             job.cancel()
