@@ -23,7 +23,11 @@ def language_choose(request):
     """The footer's switcher: Django's set_language (the cookie, back to the page), and the account's choice."""
     response = set_language(request)
     language = request.POST.get("language", "")
-    if language in dict(settings.LANGUAGES) and request.user.is_authenticated:
+    if language not in dict(settings.LANGUAGES):
+        # Django's view keeps any language it has a catalogue of (German...); the site offers two.
+        response.cookies.pop(settings.LANGUAGE_COOKIE_NAME, None)
+        return response
+    if request.user.is_authenticated:
         Preferences.objects.update_or_create(user=request.user, defaults={"language": language})
         request.session[SESSION_KEY] = language
     return response

@@ -3,6 +3,7 @@
 import pytest
 from django.core import mail
 
+from accounts.models import Preferences
 from alerts.digest import digest_send, users_with_digest
 from alerts.models import Notification
 from alerts.tasks import send_digest
@@ -56,3 +57,11 @@ def test_a_user_without_an_address_gets_no_email(user, digest_on):
 
 def test_only_users_with_something_new_to_tell_get_a_digest(user, digest_on, bob):
     assert users_with_digest() == [user.pk]
+
+
+def test_it_is_written_in_the_language_its_reader_chose_on_the_site(user, digest_on):
+    Preferences.objects.create(user=user, language="fr")
+    assert digest_send(user_id=user.pk) == 2
+    [message] = mail.outbox
+    assert message.subject == "photosearch\u00a0: 2 nouvelles photos pour vos recherches enregistrées"
+    assert message.body.startswith("Bonjour ada,")

@@ -42,6 +42,11 @@
     box.dataset.photo = detail ? detail.dataset.photo : "";
     updateNav();
     if (!box.open) box.showModal();
+    // A button that just went disabled (the first or last photo) drops focus: keep it in the lightbox.
+    const focused = document.activeElement;
+    if (!box.contains(focused) || focused.disabled) {
+      box.querySelector("[data-lightbox-nav] button:not([disabled]), [data-close-lightbox]").focus();
+    }
     // Its own address: the page's, with the photo, so that a copied address lands on it.
     history.replaceState(history.state, "", `${location.pathname}${location.search}#photo-${box.dataset.photo}`);
   });
@@ -65,7 +70,8 @@
     }
   });
 
-  box.addEventListener("keydown", (event) => {
+  document.addEventListener("keydown", (event) => {
+    if (!box.open || event.target.matches("input, textarea, select")) return;
     if (event.key === "ArrowLeft") step(-1);
     if (event.key === "ArrowRight") step(1);
   });

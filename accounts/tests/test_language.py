@@ -1,0 +1,54 @@
+"""The pages' language: the browser's, unless chosen in the footer (a cookie; on the account when signed in)."""
+
+import pytest
+from django.conf import settings
+
+from accounts.models import Preferences
+
+pytestmark = pytest.mark.django_db
+
+FRENCH_BROWSER = {"accept-language": "fr-FR,fr;q=0.9"}
+ENGLISH_BROWSER = {"accept-language": "en-GB,en;q=0.9"}
+
+
+def choose(client, language: str, next_url: str = "/search/"):
+    return client.post("/language/", {"language": language, "next": next_url})
+
+
+def test_an_english_browser_gets_english_and_every_page_offers_both_languages(client):
+    page = client.get("/accounts/login/", headers=ENGLISH_BROWSER).content.decode()
+    assert '<html lang="en">' in page
+    assert 'value="fr" lang="fr"' in page and ">Français</button>" in page and ">English</button>" in page
+
+
+def test_choosing_french_sets_the_cookie_and_goes_back_to_the_page(client):
+    response = choose(client, "fr", next_url="/accounts/signup/")
+    assert (response.status_code, response["Location"]) == (302, "/accounts/signup/")
+    assert response.cookies[settings.LANGUAGE_COOKIE_NAME].value == "fr"
+    page = client.get("/accounts/signup/", headers=ENGLISH_BROWSER).content.decode()
+    assert '<html lang="fr">' in page and "Créer mon compte" in page
+
+
+def test_a_signed_in_persons_choice_is_kept_on_their_account(signed_in_client, user):
+    choose(signed_in_client, "fr")
+    assert Preferences.objects.get(user=user).language == "fr"
+    choose(signed_in_client, "en")
+    assert Preferences.objects.get(user=user).language == "en"
+
+
+def test_the_accounts_choice_follows_them_to_another_browser(client, user):
+    Preferences.objects.create(user=user, language="fr")
+    client.force_login(user)  # as a log-in does: the account's choice goes into the new session
+    page = client.get("/search/", headers=ENGLISH_BROWSER).content.decode()
+    assert '<html lang="fr">' in page and "Retrouver une photo" in page
+
+
+def test_a_language_not_offered_changes_nothing_and_is_no_error(signed_in_client, user):
+    response = choose(signed_in_client, "de")
+    assert response.status_code == 302
+    assert settings.LANGUAGE_COOKIE_NAME not in response.cookies
+    assert not Preferences.objects.filter(user=user).exists()
+
+
+def test_the_switcher_only_takes_a_post(client):
+    assert client.get("/language/?language=fr").status_code == 405
