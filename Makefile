@@ -59,6 +59,10 @@ bench-deps: $(VENV)/.installed
 	$(SUDO) apt-get update -qq
 	$(SUDO) apt-get install -y -qq tesseract-ocr tesseract-ocr-eng tesseract-ocr-fra fonts-dejavu-core fonts-liberation
 
+# The README's pictures (docs/screenshots/*.png): Chromium over the demo, indexed with the small text model.
+screenshots: $(VENV)/.installed-dev $(CHROMIUM) $(CATALOGUES)
+	CHROMIUM=$(CHROMIUM) $(VENV)/bin/pytest -q -p no:cacheprovider docs/screenshots/take.py
+
 # The pages in French: the catalogue is compiled here and in the image, never committed compiled.
 locale/%/LC_MESSAGES/django.mo: locale/%/LC_MESSAGES/django.po | $(MSGFMT)
 	$(MSGFMT) --check -o $@ $<
