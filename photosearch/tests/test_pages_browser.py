@@ -92,6 +92,12 @@ def test_no_page_is_wider_than_a_phone_or_a_tablet_in_french(browser, live_serve
             page.set_viewport_size({"width": width, "height": 800})
             if (extra := wider_than_viewport(page)) > 0:
                 too_wide.append(f"{path} at {width}px: {extra}px too wide")
+    context.clear_cookies()  # signed out
+    for path in SIGNED_OUT_PAGES:
+        page.goto(path)
+        page.set_viewport_size({"width": PHONES[0], "height": 800})
+        if (extra := wider_than_viewport(page)) > 0:
+            too_wide.append(f"{path} at {PHONES[0]}px: {extra}px too wide")
     context.close()
     assert too_wide == []
 
@@ -183,6 +189,46 @@ def test_the_lightbox_steps_through_the_photos_and_has_an_address_of_its_own(sig
     page.goto(f"/@sailor/#photo-{second}")  # an address with a photo opens it
     box.locator(f".photo-detail[data-photo='{second}']").wait_for()
     assert box.evaluate("box => box.open")
+
+
+def swipe(page, dx: int) -> None:
+    page.evaluate(
+        """(dx) => { const box = document.getElementById('lightbox');
+           const at = (x) => [new Touch({identifier: 1, target: box, clientX: x, clientY: 300})];
+           box.dispatchEvent(new TouchEvent('touchstart', {changedTouches: at(200), bubbles: true}));
+           box.dispatchEvent(new TouchEvent('touchend', {changedTouches: at(200 + dx), bubbles: true})); }""",
+        dx,
+    )
+
+
+def test_on_a_phone_a_swipe_steps_and_copy_link_copies_the_photos_address(browser, live_server, user, three_photos):
+    context = browser.new_context(base_url=live_server.url, has_touch=True, viewport={"width": 390, "height": 844})
+    context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page = context.new_page()
+    log_in(page, "ada", PASSWORD, at="/accounts/login/?next=/@sailor/")
+    first, second = (card.get_attribute("data-photo") for card in page.locator("main a.thumb").all()[:2])
+    page.locator("main a.thumb").first.click()
+    box = page.locator("dialog#lightbox")
+    box.locator(f".photo-detail[data-photo='{first}']").wait_for()
+    swipe(page, -120)  # to the left: the next photo
+    box.locator(f".photo-detail[data-photo='{second}']").wait_for()
+    swipe(page, 120)
+    box.locator(f".photo-detail[data-photo='{first}']").wait_for()
+    box.get_by_role("link", name="Copy link").click()
+    box.get_by_text("Link copied").wait_for()
+    assert page.evaluate("navigator.clipboard.readText()") == f"{live_server.url}/photos/{first}/"
+    context.close()
+
+
+def test_the_result_count_is_announced_and_the_cards_are_not(signed_in_page, demo):
+    page = signed_in_page
+    page.goto("/search/")
+    page.get_by_label("Describe the photo").fill("espresso")
+    count = page.locator("#result-count")
+    count.get_by_text("1 post matches “espresso”.").wait_for()
+    assert count.get_attribute("aria-live") == "polite"
+    assert page.locator("[aria-live] .hit, .hit[aria-live]").count() == 0
+    assert page.locator(".hit").count() == 1
 
 
 def test_stop_tracking_asks_first_and_only_the_confirmation_acts(signed_in_page, three_photos):
