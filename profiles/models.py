@@ -14,7 +14,7 @@ from pgvector.django import HalfVectorField, HnswIndex
 # Instagram's own rule for usernames: 1 to 30 letters, digits, periods and underscores.
 validate_instagram_username = RegexValidator(
     r"\A[A-Za-z0-9._]{1,30}\Z",
-    "An Instagram username has 1 to 30 characters: letters, digits, periods and underscores.",
+    _("An Instagram username has 1 to 30 characters: letters, digits, periods and underscores."),
 )
 
 
