@@ -42,6 +42,16 @@ def empty_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def site_language():
+    """Each test starts in the site's language: a French page leaves French active in its thread (LocaleMiddleware
+    activates the request's language, nothing deactivates it), which later code run in-process would read."""
+    from django.utils import translation
+
+    yield
+    translation.deactivate()
+
+
 @pytest.fixture(scope="session")
 def s3_server():
     """A real S3-compatible server (moto's server mode), on a free port of this machine: its base URL."""

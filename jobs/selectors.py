@@ -183,8 +183,7 @@ def _index_note(index: Job | None) -> str:
 
 def _when(moment) -> str:
     """A moment in the site's time zone, in the words and order of the page's language."""
-    moment = timezone.localtime(moment)
-    return f"{date_format(moment, 'd M Y')}, {time_format(moment, 'H:i')}"
+    return date_format(timezone.localtime(moment), "DATETIME_FORMAT")
 
 
 def _fetching_state(job: Job) -> ProfileState:

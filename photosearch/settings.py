@@ -222,6 +222,8 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "photosearch <noreply@localho
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("fr", "Français")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Short dates in each language's own way (photosearch/formats): "4 Dec 2026", "4 déc. 2026".
+FORMAT_MODULE_PATH = ["photosearch.formats"]
 LANGUAGE_COOKIE_SAMESITE = "Lax"
 TIME_ZONE = env_str("TIME_ZONE", "UTC")
 USE_I18N = True

@@ -1,9 +1,11 @@
 """The pages' language: the browser's, unless chosen in the footer (a cookie; on the account when signed in)."""
 
+from datetime import UTC, datetime
+
 import pytest
 from django.conf import settings
 
-from accounts.models import Preferences
+from accounts.models import ApiToken, Preferences
 
 pytestmark = pytest.mark.django_db
 
@@ -52,3 +54,13 @@ def test_a_language_not_offered_changes_nothing_and_is_no_error(signed_in_client
 
 def test_the_switcher_only_takes_a_post(client):
     assert client.get("/language/?language=fr").status_code == 405
+
+
+@pytest.mark.parametrize(("language", "shown"), [("en", "4 Dec 2026"), ("fr", "4 déc. 2026")])
+def test_dates_are_written_the_way_the_pages_language_writes_them(signed_in_client, user, language, shown):
+    token, _ = ApiToken.issue(user=user, name="backup")
+    ApiToken.objects.filter(pk=token.pk).update(created_at=datetime(2026, 12, 4, 9, 30, tzinfo=UTC))
+    choose(signed_in_client, language)
+    assert f'<td data-label="{"Créé le" if language == "fr" else "Created"}">{shown}</td>' in (
+        signed_in_client.get("/accounts/tokens/").content.decode()
+    )
