@@ -241,3 +241,17 @@ def test_stop_tracking_asks_first_and_only_the_confirmation_acts(signed_in_page,
     page.locator("#profile-sailor details.confirm summary").click()
     page.get_by_role("button", name="Stop tracking @sailor").click()
     assert "You no longer track @sailor" in page.locator(".messages").inner_text()
+
+
+def test_on_a_phone_the_links_fold_behind_a_menu_button(signed_in_page):
+    page = signed_in_page
+    page.set_viewport_size({"width": 360, "height": 740})
+    page.goto("/search/")
+    menu = page.get_by_role("button", name="Menu")
+    assert page.get_by_role("link", name="Saved searches").is_hidden()
+    menu.click()
+    assert menu.get_attribute("aria-expanded") == "true"
+    page.get_by_role("link", name="Saved searches").click()
+    page.get_by_role("heading", name="Saved searches").wait_for()
+    page.set_viewport_size({"width": 1280, "height": 800})  # on a desktop: the links, no button
+    assert page.get_by_role("link", name="Saved searches").is_visible() and menu.is_hidden()
