@@ -18,6 +18,8 @@ SOURCES = ["templates", "accounts", "alerts", "core", "jobs", "photosearch", "pr
 
 def statistics(po: Path) -> str:
     """msgfmt's count of translated, fuzzy and untranslated messages (it also checks formats and plurals)."""
+    if shutil.which("msgfmt") is None:
+        pytest.fail("No msgfmt: `make test` installs GNU gettext (apt-get install gettext).")
     done = subprocess.run(
         ["msgfmt", "--check", "--statistics", "-o", "/dev/null", str(po)], capture_output=True, text=True
     )
