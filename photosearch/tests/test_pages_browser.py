@@ -85,7 +85,8 @@ def wider_than_viewport(page) -> int:
 def test_no_page_is_wider_than_a_phone_or_a_tablet_in_french(browser, live_server, user, demo):
     context, page = signed_in_context(browser, live_server, locale="fr-FR")  # French: the longer words
     too_wide = []
-    for path in [*PAGES, f"/photos/{demo.pk}/", f"/photos/{demo.pk}/similar/"]:
+    # The search page again with its filters open (a filter is set), and the photo's own pages.
+    for path in [*PAGES, "/search/?q=espresso&kind=image", f"/photos/{demo.pk}/", f"/photos/{demo.pk}/similar/"]:
         page.set_viewport_size({"width": 1280, "height": 900})
         page.goto(path)
         for width in (*PHONES, TABLET):
@@ -174,6 +175,9 @@ def test_the_lightbox_steps_through_the_photos_and_has_an_address_of_its_own(sig
     page.keyboard.press("ArrowRight")
     box.locator(f".photo-detail[data-photo='{second}']").wait_for()
     page.wait_for_function(f"location.hash === '#photo-{second}'")
+    for _ in range(8):  # Tab goes round the lightbox's controls, never to the page behind it
+        page.keyboard.press("Tab")
+        assert box.evaluate("box => box.contains(document.activeElement)")
     box.get_by_role("button", name="Previous photo").click()
     box.locator(f".photo-detail[data-photo='{cards.first.get_attribute('data-photo')}']").wait_for()
     page.keyboard.press("ArrowRight")

@@ -70,6 +70,25 @@
     }
   });
 
+  // A modal dialog keeps focus off the page behind it, but Tab past its last control would leave for the
+  // browser's own: go round instead.
+  const controls = () =>
+    [...box.querySelectorAll("a[href], button:not([disabled])")].filter((control) => control.offsetParent !== null);
+
+  document.addEventListener("keydown", (event) => {
+    if (!box.open || event.key !== "Tab") return;
+    const all = controls();
+    const [first, last] = [all[0], all[all.length - 1]];
+    if (!first) return;
+    if (event.shiftKey && (document.activeElement === first || !box.contains(document.activeElement))) {
+      event.preventDefault();
+      last.focus();
+    } else if (!event.shiftKey && (document.activeElement === last || !box.contains(document.activeElement))) {
+      event.preventDefault();
+      first.focus();
+    }
+  });
+
   document.addEventListener("keydown", (event) => {
     if (!box.open || event.target.matches("input, textarea, select")) return;
     if (event.key === "ArrowLeft") step(-1);
