@@ -219,7 +219,9 @@ else:
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "photosearch <noreply@localhost>")
 
 # English and French pages; search itself understands both whatever the language of the pages.
-LANGUAGE_CODE = "en"
+# LANGUAGE_CODE is the site's own: for a browser that asks for neither, the digest of someone who never
+# chose, and what the management commands print.
+LANGUAGE_CODE = env_choice("LANGUAGE_CODE", "en", ("en", "fr"))
 LANGUAGES = [("en", "English"), ("fr", "Français")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 # Short dates in each language's own way (photosearch/formats): "4 Dec 2026", "4 déc. 2026".
