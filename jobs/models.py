@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models.functions import Coalesce, Least
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from profiles.models import InstagramProfile, Photo
@@ -146,10 +147,11 @@ class Job(models.Model):
 
     @staticmethod
     def worker_died_message(times: int) -> str:
-        return (
-            f"The worker running this job stopped {times} times (out of memory, or killed); "
+        stopped = gettext(
+            "The worker running this job stopped %(times)d times (out of memory, or killed); "
             "an admin can see the worker's log and retry it."
         )
+        return stopped % {"times": times}
 
     def beat(self) -> bool:
         """Say the job's worker is alive (a batch of a shared job starts); False once the job is not running."""
@@ -221,7 +223,7 @@ class Job(models.Model):
     def cancel(self) -> bool:
         """Cancel a queued, waiting or running job; a running one stops at its next progress report."""
         return self._transition(
-            self.ACTIVE, status=self.Status.CANCELLED, message="Cancelled.", finished_at=timezone.now()
+            self.ACTIVE, status=self.Status.CANCELLED, message=gettext("Cancelled."), finished_at=timezone.now()
         )
 
     @property

@@ -95,7 +95,7 @@ def _scope(profile_ids: list[int], filters: SearchFilters) -> QuerySet[Photo]:
 
 def search_count(*, user) -> None:
     """Count one more search by `user`; Throttled past SEARCHES_PER_MINUTE (each new query runs two text encoders)."""
-    throttle(action="search", key=user.pk, message="Too many searches in a short time")
+    throttle(action="search", key=user.pk, message=_("Too many searches in a short time"))
 
 
 def clean_query(query: str) -> str:

@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from jobs.models import Job
 from jobs.selectors import ProfileStatus, profile_state
@@ -190,13 +191,16 @@ class _SyncProgress:
                 self.save(profile)
 
     def summary(self) -> str:
-        text = f"{self.new_posts} new post{'s' if self.new_posts != 1 else ''}."
+        """What the job's row says when it ends, in the site's language (LANGUAGE_CODE: it is stored)."""
+        text = ngettext("%(count)d new post.", "%(count)d new posts.", self.new_posts) % {"count": self.new_posts}
         if self.problems:
             count = len(self.problems)
-            text += f" {count} image{'s' if count != 1 else ''} skipped: " + "; ".join(self.problems)
+            skipped = ngettext("%(count)d image skipped:", "%(count)d images skipped:", count) % {"count": count}
+            text += f" {skipped} " + "; ".join(self.problems)
         if self.not_stored:
             count = len(self.not_stored)
-            text += f" {count} post{'s' if count != 1 else ''} not stored: " + "; ".join(self.not_stored)
+            lost = ngettext("%(count)d post not stored:", "%(count)d posts not stored:", count) % {"count": count}
+            text += f" {lost} " + "; ".join(self.not_stored)
         return text[:500]
 
 
