@@ -6,6 +6,8 @@ import pytest
 from django.conf import settings
 
 from accounts.models import ApiToken, Preferences
+from profiles.models import Post, Tracking
+from profiles.tests.factories import make_profile
 
 pytestmark = pytest.mark.django_db
 
@@ -64,3 +66,13 @@ def test_dates_are_written_the_way_the_pages_language_writes_them(signed_in_clie
     assert f'<td data-label="{"Créé le" if language == "fr" else "Created"}">{shown}</td>' in (
         signed_in_client.get("/accounts/tokens/").content.decode()
     )
+
+
+@pytest.mark.parametrize(("language", "shown"), [("en", "1,234"), ("fr", "1\u00a0234")])
+def test_numbers_are_grouped_the_way_the_pages_language_groups_them(signed_in_client, user, language, shown):
+    profile = make_profile("big")
+    Tracking.objects.create(user=user, profile=profile)
+    when = datetime(2024, 1, 1, tzinfo=UTC)
+    Post.objects.bulk_create(Post(profile=profile, shortcode=f"P{n}", taken_at=when) for n in range(1234))
+    choose(signed_in_client, language)
+    assert f">{shown}</td>" in signed_in_client.get("/").content.decode()
