@@ -210,7 +210,9 @@ def log_in(page, username: str, password: str, *, at: str = "/accounts/login/") 
 
 
 @pytest.fixture
-def page(browser, live_server):
+def page(browser, live_server, transactional_db):
+    # transactional_db first: the page closes (its polling and lazy images stop) before the tables are
+    # flushed, or the flush can deadlock with a request still in flight.
     context = browser.new_context(base_url=live_server.url)
     page = context.new_page()
     page.set_default_timeout(10_000)
