@@ -8,6 +8,8 @@ WORKDIR /app
 # PyTorch's CPU build (about 200 MB) rather than PyPI's default CUDA one (gigabytes): the stack runs
 # on CPUs. The GPU worker (docker-compose.yml, profile "gpu") builds with a CUDA index instead.
 ARG TORCH_INDEX_URL=https://download.pytorch.org/whl/cpu
+# gettext's msgfmt compiles the French catalogue below.
+RUN apt-get update && apt-get install -y --no-install-recommends gettext && rm -rf /var/lib/apt/lists/*
 COPY requirements.txt .
 RUN pip install --index-url "$TORCH_INDEX_URL" "$(grep -E '^torch==' requirements.txt)" \
     && pip install -r requirements.txt
@@ -18,7 +20,7 @@ ENV STATIC_ROOT=/app/staticfiles
 # URLs are set so that loading the settings starts no embedded server; nothing connects to them.
 RUN DATABASE_URL=postgres://build@localhost/build REDIS_URL=redis://localhost:6379/0 \
     SECRET_KEY=collectstatic-only-collectstatic-only-collectstatic-only DATA_DIR=/tmp/build \
-    python manage.py collectstatic --noinput \
+    sh -c "python manage.py collectstatic --noinput && python manage.py compilemessages --locale fr" \
     && rm -rf /tmp/build
 # The mount points of the data, media and models volumes, owned by the user the processes run as
 # (a new named volume takes the owner of the folder it is mounted on).

@@ -4,14 +4,17 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 CHROMIUM ?= /usr/bin/chromium
+# GNU gettext's msgfmt compiles the French catalogue (and checks it, in the tests).
+MSGFMT ?= /usr/bin/msgfmt
+CATALOGUES := locale/fr/LC_MESSAGES/django.mo
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # `make run` is for a person trying photosearch on their machine: DEBUG on, plain HTTP on
 # localhost. Production runs with DEBUG off (docker-compose.yml).
 WEB_PORT ?= 8000
 
-.PHONY: run test lint format migrate admin stop-embedded bench-deps
+.PHONY: run test lint format migrate admin stop-embedded bench-deps messages screenshots
 
-run: $(VENV)/.installed
+run: $(VENV)/.installed $(CATALOGUES)
 	DEBUG=$${DEBUG:-1} $(PY) manage.py migrate --noinput
 	DEBUG=$${DEBUG:-1} $(PY) manage.py ensure_admin --url http://127.0.0.1:$(WEB_PORT)/admin/
 	@# A first run gets the demo profile, so there is something to search at once (see the README).
@@ -21,7 +24,7 @@ run: $(VENV)/.installed
 	@echo "photosearch: http://127.0.0.1:$(WEB_PORT)/ (Ctrl-C stops the web server, the workers and beat)"
 	DEBUG=$${DEBUG:-1} WEB_PORT=$(WEB_PORT) exec $(VENV)/bin/honcho --procfile Procfile start
 
-test: $(VENV)/.installed-dev $(CHROMIUM)
+test: $(VENV)/.installed-dev $(CHROMIUM) $(CATALOGUES)
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports --no-logo --no-cache
 	CHROMIUM=$(CHROMIUM) $(VENV)/bin/pytest
@@ -55,6 +58,22 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(VENV)/bin/pyth
 bench-deps: $(VENV)/.installed
 	$(SUDO) apt-get update -qq
 	$(SUDO) apt-get install -y -qq tesseract-ocr tesseract-ocr-eng tesseract-ocr-fra fonts-dejavu-core fonts-liberation
+
+# The README's pictures (docs/screenshots/*.png): Chromium over the demo, indexed with the small text model.
+screenshots: $(VENV)/.installed-dev $(CHROMIUM) $(CATALOGUES)
+	CHROMIUM=$(CHROMIUM) $(VENV)/bin/pytest -q -p no:cacheprovider docs/screenshots/take.py
+
+# The pages in French: the catalogue is compiled here and in the image, never committed compiled.
+locale/%/LC_MESSAGES/django.mo: locale/%/LC_MESSAGES/django.po | $(MSGFMT)
+	$(MSGFMT) --check -o $@ $<
+
+# After changing a marked string: the catalogue gets the new ones (then translate them; make test checks).
+messages: $(VENV)/.installed $(MSGFMT)
+	$(PY) manage.py makemessages -l fr --no-obsolete --ignore=.venv --ignore=.data --ignore=bench --ignore='*/tests/*' --ignore=docs
+
+$(MSGFMT):
+	$(SUDO) apt-get update -qq
+	$(SUDO) apt-get install -y -qq gettext
 
 # The browser tests drive Debian's Chromium; Playwright's own browser download is never used.
 $(CHROMIUM):

@@ -42,6 +42,16 @@ def empty_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def site_language():
+    """Each test starts in the site's language: a French page leaves French active in its thread (LocaleMiddleware
+    activates the request's language, nothing deactivates it), which later code run in-process would read."""
+    from django.utils import translation
+
+    yield
+    translation.deactivate()
+
+
 @pytest.fixture(scope="session")
 def s3_server():
     """A real S3-compatible server (moto's server mode), on a free port of this machine: its base URL."""
@@ -200,7 +210,9 @@ def log_in(page, username: str, password: str, *, at: str = "/accounts/login/") 
 
 
 @pytest.fixture
-def page(browser, live_server):
+def page(browser, live_server, transactional_db):
+    # transactional_db first: the page closes (its polling and lazy images stop) before the tables are
+    # flushed, or the flush can deadlock with a request still in flight.
     context = browser.new_context(base_url=live_server.url)
     page = context.new_page()
     page.set_default_timeout(10_000)

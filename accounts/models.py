@@ -47,3 +47,13 @@ class ApiToken(models.Model):
             return None
         cls.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
         return token.user
+
+
+class Preferences(models.Model):
+    """What a person chose for the whole site, kept on their account so that it follows them everywhere."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="preferences")
+    language = models.CharField(max_length=8, choices=settings.LANGUAGES, blank=True)
+
+    def __str__(self):
+        return f"{self.user}: {self.language or '-'}"

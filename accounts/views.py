@@ -3,6 +3,7 @@ from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from accounts.forms import ApiTokenForm, SignUpForm
@@ -10,7 +11,7 @@ from accounts.models import ApiToken
 from core.addresses import client_ip
 from core.throttle import throttle
 
-TOKENS_REVOKED = "Your API tokens were revoked with the old password: make new ones for your scripts."
+TOKENS_REVOKED = _("Your API tokens were revoked with the old password: make new ones for your scripts.")
 
 
 @login_not_required
@@ -18,7 +19,7 @@ def signup(request):
     if request.user.is_authenticated:
         return redirect("home")
     if request.method == "POST":
-        throttle(action="signup", key=client_ip(request), message="Too many sign-ups from your address")
+        throttle(action="signup", key=client_ip(request), message=_("Too many sign-ups from your address"))
     form = SignUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = form.save()
@@ -41,7 +42,7 @@ def api_tokens(request):
 def api_token_revoke(request, pk):
     token = get_object_or_404(ApiToken, pk=pk, user=request.user)
     token.delete()
-    messages.success(request, f"The token “{token.name}” no longer works.")
+    messages.success(request, _("The token “%(name)s” no longer works.") % {"name": token.name})
     return redirect("api_tokens")
 
 
@@ -49,7 +50,7 @@ class PasswordReset(auth_views.PasswordResetView):
     """Django's, with a rate per address and per e-mail: each one sends a mail."""
 
     def post(self, request, *args, **kwargs):
-        message = "Too many password-reset e-mails asked for"
+        message = _("Too many password-reset e-mails asked for")
         throttle(action="password_reset", key=client_ip(request), message=message)
         throttle(action="password_reset", key=request.POST.get("email", "").strip().lower(), message=message)
         return super().post(request, *args, **kwargs)

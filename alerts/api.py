@@ -5,6 +5,7 @@ from datetime import date, datetime
 from typing import Literal
 
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import ValidationError
 from pydantic import StrictBool, StrictInt, field_validator
@@ -154,7 +155,7 @@ def saved_search_change(request, saved_search_id: int, payload: SavedSearchChang
     _json_object(request)
     saved = _own_saved_searches(request.auth).filter(pk=saved_search_id).first()
     if saved is None:
-        return Status(404, {"detail": "No such saved search among yours."})
+        return Status(404, {"detail": _("No such saved search among yours.")})
     name = saved.name if payload.name is None else payload.name
     digest = saved.email_digest if payload.email_digest is None else payload.email_digest
     try:
@@ -169,7 +170,7 @@ def saved_search_forget(request, saved_search_id: int):
     """Delete a saved search and its notifications. 404: no such saved search of yours."""
     saved = SavedSearch.objects.filter(pk=saved_search_id, user=request.auth).first()
     if saved is None:
-        return Status(404, {"detail": "No such saved search among yours."})
+        return Status(404, {"detail": _("No such saved search among yours.")})
     saved_search_delete(saved_search=saved)
     return Status(204, None)
 

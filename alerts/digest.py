@@ -6,8 +6,10 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import ngettext
 
+from accounts.models import Preferences
 from alerts.models import Notification
 
 
@@ -76,5 +78,13 @@ def _digest_mail(user, pending: list[Notification]) -> None:
         "notifications_url": site + reverse("notifications"),
         "saved_searches_url": site + reverse("saved_searches"),
     }
-    subject = f"photosearch: {len(pending)} new photo{'s' if len(pending) != 1 else ''} for your saved searches"
-    send_mail(subject, render_to_string("alerts/digest_email.txt", context), None, [user.email])
+    # In the language the person chose on the site; the site's own when they never chose one.
+    language = Preferences.objects.filter(user=user).values_list("language", flat=True).first()
+    with translation.override(language or settings.LANGUAGE_CODE):
+        subject = ngettext(
+            "photosearch: %(count)d new photo for your saved searches",
+            "photosearch: %(count)d new photos for your saved searches",
+            len(pending),
+        ) % {"count": len(pending)}
+        body = render_to_string("alerts/digest_email.txt", context)
+    send_mail(subject, body, None, [user.email])

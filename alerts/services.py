@@ -4,19 +4,19 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from alerts.models import MAX_NAME_LENGTH, Notification, SavedSearch
 from search.services import clean_query, photos_scope
 from search.types import SearchError, SearchFilters
 
 MAX_SAVED_SEARCHES = 100
-NAME_TOO_LONG = f"Keep the name under {MAX_NAME_LENGTH} characters."
 
 
 def _clean_name(name: str) -> str:
     name = " ".join((name or "").split())
     if len(name) > MAX_NAME_LENGTH:
-        raise SearchError(NAME_TOO_LONG)
+        raise SearchError(_("Keep the name under %(count)d characters.") % {"count": MAX_NAME_LENGTH})
     return name
 
 
@@ -28,10 +28,11 @@ def saved_search_create(
     filters = filters or SearchFilters()
     photos_scope(user=user, filters=filters)  # refuses a profile the user does not track
     if filters.taken_after and filters.taken_before and filters.taken_after > filters.taken_before:
-        raise SearchError("The end of the date range is before its start.")
+        raise SearchError(_("The end of the date range is before its start."))
     name = _clean_name(name) or query[:MAX_NAME_LENGTH]
     if user.saved_searches.count() >= MAX_SAVED_SEARCHES:
-        raise SearchError(f"You have {MAX_SAVED_SEARCHES} saved searches: delete one before saving another.")
+        full = _("You have %(count)d saved searches: delete one before saving another.")
+        raise SearchError(full % {"count": MAX_SAVED_SEARCHES})
     with transaction.atomic():
         saved = SavedSearch.objects.create(
             user=user,
@@ -51,7 +52,7 @@ def saved_search_update(*, saved_search: SavedSearch, name: str, email_digest: b
     """Rename a saved search and turn its daily e-mail on or off."""
     name = _clean_name(name)
     if not name:
-        raise SearchError("Give the saved search a name.")
+        raise SearchError(_("Give the saved search a name."))
     saved_search.name, saved_search.email_digest = name, email_digest
     saved_search.save(update_fields=["name", "email_digest"])
     return saved_search

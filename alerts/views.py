@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from alerts.forms import SavedSearchForm, SaveSearchForm
@@ -21,7 +22,7 @@ def _get_saved_search_for_user(user, pk) -> SavedSearch:
     try:
         return SavedSearch.objects.get(pk=pk, user=user)
     except SavedSearch.DoesNotExist:
-        raise Http404("No such saved search among yours.") from None
+        raise Http404(_("No such saved search among yours.")) from None
 
 
 def _search_page_for(posted) -> str:
@@ -60,9 +61,10 @@ def saved_search_save(request):
             email_digest=data["email_digest"],
         )
     except SearchError as error:
-        messages.error(request, f"The search was not saved: {error}")
+        messages.error(request, _("The search was not saved: %(error)s") % {"error": error})
         return redirect(_search_page_for(request.POST))
-    messages.success(request, f"Saved “{saved.name}”: new photos that match it will show under Alerts.")
+    saved_message = _("Saved “%(name)s”: new photos that match it will show under Alerts.")
+    messages.success(request, saved_message % {"name": saved.name})
     return redirect("saved_searches")
 
 
@@ -75,7 +77,7 @@ def saved_search_edit(request, pk):
             raise SearchError(_first_error(form))
         saved_search_update(saved_search=saved, **form.cleaned_data)
     except SearchError as error:
-        messages.error(request, f"“{saved.name}” was not changed: {error}")
+        messages.error(request, _("“%(name)s” was not changed: %(error)s") % {"name": saved.name, "error": error})
     return redirect("saved_searches")
 
 
@@ -83,7 +85,7 @@ def saved_search_edit(request, pk):
 def saved_search_remove(request, pk):
     saved = _get_saved_search_for_user(request.user, pk)
     saved_search_delete(saved_search=saved)
-    messages.success(request, f"Deleted “{saved.name}”.")
+    messages.success(request, _("Deleted “%(name)s”.") % {"name": saved.name})
     return redirect("saved_searches")
 
 

@@ -11,6 +11,8 @@ import time
 
 from django.conf import settings
 from django.core.cache import cache
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 
 class Throttled(Exception):
@@ -34,10 +36,11 @@ def throttle(*, action: str, key, message: str) -> None:
         cache.set(name, count := 1, timeout=window + 1)
     if count > limit:
         wait = max(1, math.ceil(start + window - now))
-        raise Throttled(f"{message}: try again in {_duration(wait)}.", retry_after=wait)
+        raise Throttled(_("%(what)s: try again in %(wait)s.") % {"what": message, "wait": _duration(wait)}, wait)
 
 
 def _duration(seconds: int) -> str:
     if seconds < 120:
-        return f"{seconds} second{'s' if seconds != 1 else ''}"
-    return f"{math.ceil(seconds / 60)} minutes"
+        return ngettext("%(count)d second", "%(count)d seconds", seconds) % {"count": seconds}
+    minutes = math.ceil(seconds / 60)
+    return ngettext("%(count)d minute", "%(count)d minutes", minutes) % {"count": minutes}

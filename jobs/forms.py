@@ -1,13 +1,14 @@
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from profiles.services.tracking import username_parse
 
 
 class ProfileAddForm(forms.Form):
     profile = forms.CharField(
-        label="Instagram profile",
+        label=_("Instagram profile"),
         max_length=200,
-        help_text="A username, @username or the profile's link, e.g. https://www.instagram.com/natgeotravel/",
+        help_text=_("A username, @username or the profile's link, e.g. https://www.instagram.com/natgeotravel/"),
         widget=forms.TextInput(attrs={"placeholder": "natgeotravel", "autocomplete": "off", "spellcheck": "false"}),
     )
 

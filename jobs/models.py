@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models.functions import Coalesce, Least
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from profiles.models import InstagramProfile, Photo
 
@@ -28,17 +30,17 @@ class Job(models.Model):
     """A unit of background work, written by the task that does it: what users and admins watch."""
 
     class Kind(models.TextChoices):
-        SYNC = "sync", "Sync from Instagram"
-        IMPORT = "import", "Import an instaloader folder"
-        INDEX = "index", "Index photos"
+        SYNC = "sync", _("Sync from Instagram")
+        IMPORT = "import", _("Import an instaloader folder")
+        INDEX = "index", _("Index photos")
 
     class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        RUNNING = "running", "Running"
-        WAITING = "waiting", "Waiting"
-        DONE = "done", "Done"
-        FAILED = "failed", "Failed"
-        CANCELLED = "cancelled", "Cancelled"
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        WAITING = "waiting", _("Waiting")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+        CANCELLED = "cancelled", _("Cancelled")
 
     ACTIVE = (Status.QUEUED, Status.RUNNING, Status.WAITING)
     RETRYABLE = (Status.FAILED, Status.CANCELLED)
@@ -58,6 +60,9 @@ class Job(models.Model):
     message = models.CharField(max_length=500, blank=True, help_text="What users see, in plain words.")
     error = models.TextField(blank=True, help_text="Technical detail (a traceback) for staff only.")
     wait_until = models.DateTimeField(null=True, blank=True, help_text="While waiting: when the job goes on.")
+    # An index job that ended because a model is not on this machine: its photos wait for the models
+    # (beat's sweep indexes them once they are here), which pages say rather than "Failed".
+    waits_for_models = models.BooleanField(default=False)
     celery_task_id = models.CharField(max_length=255, blank=True)
     # One-to-one: a job is retried at most once, so two clicks on "retry" can never make two jobs.
     retry_of = models.OneToOneField(
@@ -142,10 +147,11 @@ class Job(models.Model):
 
     @staticmethod
     def worker_died_message(times: int) -> str:
-        return (
-            f"The worker running this job stopped {times} times (out of memory, or killed); "
+        stopped = gettext(
+            "The worker running this job stopped %(times)d times (out of memory, or killed); "
             "an admin can see the worker's log and retry it."
         )
+        return stopped % {"times": times}
 
     def beat(self) -> bool:
         """Say the job's worker is alive (a batch of a shared job starts); False once the job is not running."""
@@ -223,9 +229,14 @@ class Job(models.Model):
             [self.Status.RUNNING], status=self.Status.DONE, message=message, finished_at=timezone.now()
         )
 
-    def fail(self, message: str, error: str = "") -> bool:
+    def fail(self, message: str, error: str = "", *, waits_for_models: bool = False) -> bool:
         return self._transition(
-            self.ACTIVE, status=self.Status.FAILED, message=message, error=error, finished_at=timezone.now()
+            self.ACTIVE,
+            status=self.Status.FAILED,
+            message=message,
+            error=error,
+            finished_at=timezone.now(),
+            waits_for_models=waits_for_models,
         )
 
     def fail_stalled(self, *, stale_before, message: str) -> bool:
@@ -242,7 +253,7 @@ class Job(models.Model):
     def cancel(self) -> bool:
         """Cancel a queued, waiting or running job; a running one stops at its next progress report."""
         return self._transition(
-            self.ACTIVE, status=self.Status.CANCELLED, message="Cancelled.", finished_at=timezone.now()
+            self.ACTIVE, status=self.Status.CANCELLED, message=gettext("Cancelled."), finished_at=timezone.now()
         )
 
     @property

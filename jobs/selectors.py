@@ -6,7 +6,9 @@ from datetime import timedelta
 from django.db import models
 from django.db.models import Count, Q
 from django.utils import timezone
-from django.utils.formats import number_format
+from django.utils.formats import date_format, number_format, time_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from jobs.models import Job
 from profiles.models import (
@@ -26,16 +28,16 @@ DASHBOARD_FAILURE_WINDOW = timedelta(hours=24)
 class ProfileStatus(models.TextChoices):
     """Where a profile stands; derived from its jobs, never stored."""
 
-    NEW = "new", "Not synced yet"
-    QUEUED = "queued", "Queued"
-    SYNCING = "syncing", "Syncing"
-    IMPORTING = "importing", "Importing"
-    WAITING = "waiting", "Waiting for Instagram"
-    INDEXING = "indexing", "Indexing"
-    DESCRIBING = "describing", "Describing"
-    FAILED = "failed", "Failed"
-    CANCELLED = "cancelled", "Cancelled"
-    READY = "ready", "Up to date"
+    NEW = "new", gettext_lazy("Not synced yet")
+    QUEUED = "queued", gettext_lazy("Queued")
+    SYNCING = "syncing", gettext_lazy("Syncing")
+    IMPORTING = "importing", gettext_lazy("Importing")
+    WAITING = "waiting", gettext_lazy("Waiting for Instagram")
+    INDEXING = "indexing", gettext_lazy("Indexing")
+    DESCRIBING = "describing", gettext_lazy("Describing")
+    FAILED = "failed", gettext_lazy("Failed")
+    CANCELLED = "cancelled", gettext_lazy("Cancelled")
+    READY = "ready", gettext_lazy("Up to date")
 
 
 ACTIVE_STATUSES = (
@@ -60,9 +62,9 @@ class PhotoCounts:
     @property
     def label(self) -> str:
         """Both passes' progress in words: "Searchable 640/1,000 · Described 120/1,000"."""
-        parts = [f"Searchable {_of(self.searchable, self.total)}"]
+        parts = [_("Searchable %(count)s") % {"count": _of(self.searchable, self.total)}]
         if self.described is not None:
-            parts.append(f"Described {_of(self.described, self.total)}")
+            parts.append(_("Described %(count)s") % {"count": _of(self.described, self.total)})
         return " · ".join(parts)
 
 
@@ -78,6 +80,7 @@ class ProfileState:
     label: str  # "Queued", "Scraping 12/40 posts", "Up to date", "Failed"...
     detail: str = ""  # the reason of a failure, when it was last synced, what indexing said
     photos: PhotoCounts = field(default_factory=lambda: PhotoCounts(0, 0, None))
+    progress: tuple[int, int] | None = None  # done, total: what a progress bar shows while a job runs
 
     @property
     def active(self) -> bool:
@@ -135,7 +138,7 @@ def profiles_with_status(*, status: str, profiles=None) -> list[int]:
 
 def _state(profile: InstagramProfile, active: list[Job], ended: dict[str, Job], photos: PhotoCounts) -> ProfileState:
     state = _jobs_state(profile, active, ended, photos)
-    return ProfileState(state.status, state.label, state.detail, photos)
+    return ProfileState(state.status, state.label, state.detail, photos, state.progress)
 
 
 def _jobs_state(profile: InstagramProfile, active: list[Job], ended: dict[str, Job], photos: PhotoCounts):
@@ -146,38 +149,62 @@ def _jobs_state(profile: InstagramProfile, active: list[Job], ended: dict[str, J
     if indexing:
         # The first pass, which the index jobs count: the photos are searchable once it is done.
         done, total = sum(job.progress_done for job in indexing), sum(job.progress_total or 0 for job in indexing)
-        return ProfileState(ProfileStatus.INDEXING, f"Indexing {done}/{total} photos")
+        label = _("Indexing %(count)s photos") % {"count": _of(done, total)}
+        return ProfileState(ProfileStatus.INDEXING, label, progress=(done, total))
     if photos.describing:
         # Searchable already; the second pass is queued for some (no job row: the photos say it).
-        return ProfileState(ProfileStatus.DESCRIBING, f"Describing {_of(photos.described, photos.total)} photos")
+        label = _("Describing %(count)s photos") % {"count": _of(photos.described, photos.total)}
+        return ProfileState(ProfileStatus.DESCRIBING, label, progress=(photos.described, photos.total))
     fetched = max(
         (job for kind, job in ended.items() if kind in Job.FETCHING), key=lambda job: job.created_at, default=None
     )
     if fetched and fetched.status == Job.Status.FAILED:
-        return ProfileState(ProfileStatus.FAILED, "Failed", fetched.message or "The last sync stopped on an error.")
+        detail = fetched.message or _("The last sync stopped on an error.")
+        return ProfileState(ProfileStatus.FAILED, _("Failed"), detail)
     if fetched and fetched.status == Job.Status.CANCELLED:
-        return ProfileState(ProfileStatus.CANCELLED, "Cancelled", "Refresh now goes on where it stopped.")
-    index = ended.get(Job.Kind.INDEX)
-    note = f"Photos not indexed: {index.message}" if index and index.status == Job.Status.FAILED else ""
+        return ProfileState(ProfileStatus.CANCELLED, _("Cancelled"), _("Refresh now goes on where it stopped."))
+    note = _index_note(ended.get(Job.Kind.INDEX))
     # The demo and profiles imported from a folder have posts without any sync job.
     if fetched or profile.last_synced_at or profile.is_demo:
         when = profile.last_synced_at or (fetched.finished_at if fetched else None)
-        since = f"synced {timezone.localtime(when):%d %b %Y, %H:%M}" if when else ""
-        return ProfileState(ProfileStatus.READY, "Up to date", " · ".join(part for part in (since, note) if part))
-    return ProfileState(ProfileStatus.NEW, "Not synced yet", note)
+        since = _("synced %(when)s") % {"when": _when(when)} if when else ""
+        return ProfileState(ProfileStatus.READY, _("Up to date"), " · ".join(part for part in (since, note) if part))
+    return ProfileState(ProfileStatus.NEW, _("Not synced yet"), note)
+
+
+def _index_note(index: Job | None) -> str:
+    """What the last index job left to say: nothing when it went well; a missing model is a wait, not a failure."""
+    if index is None or index.status != Job.Status.FAILED:
+        return ""
+    if index.waits_for_models:
+        return _("Photos wait for the models to be installed")
+    return _("Photos not indexed: %(reason)s") % {"reason": index.message}
+
+
+def _when(moment) -> str:
+    """A moment in the site's time zone, in the words and order of the page's language."""
+    return date_format(timezone.localtime(moment), "DATETIME_FORMAT")
 
 
 def _fetching_state(job: Job) -> ProfileState:
     if job.status == Job.Status.QUEUED:
-        return ProfileState(ProfileStatus.QUEUED, "Queued")
+        return ProfileState(ProfileStatus.QUEUED, _("Queued"))
     if job.status == Job.Status.WAITING:
         # The job says why it waits: Instagram asked, or the network failed us.
-        until = f" until {timezone.localtime(job.wait_until):%H:%M}" if job.wait_until else ""
-        return ProfileState(ProfileStatus.WAITING, job.message or f"Waiting for Instagram{until}")
-    count = f"{job.progress_done}/{job.progress_total}" if job.progress_total else f"{job.progress_done}"
+        if job.message:
+            return ProfileState(ProfileStatus.WAITING, job.message)
+        if job.wait_until:
+            until = time_format(timezone.localtime(job.wait_until), "H:i")
+            return ProfileState(ProfileStatus.WAITING, _("Waiting for Instagram until %(time)s") % {"time": until})
+        return ProfileState(ProfileStatus.WAITING, _("Waiting for Instagram"))
+    done, total = job.progress_done, job.progress_total
+    count = _of(done, total) if total else number_format(done, force_grouping=True)
+    progress = (done, total) if total else None
     if job.kind == Job.Kind.SYNC:
-        return ProfileState(ProfileStatus.SYNCING, f"Scraping {count} posts")
-    return ProfileState(ProfileStatus.IMPORTING, f"Importing {count} posts")
+        label = ngettext("Scraping %(count)s post", "Scraping %(count)s posts", total or done) % {"count": count}
+        return ProfileState(ProfileStatus.SYNCING, label, progress=progress)
+    label = ngettext("Importing %(count)s post", "Importing %(count)s posts", total or done) % {"count": count}
+    return ProfileState(ProfileStatus.IMPORTING, label, progress=progress)
 
 
 def jobs_dashboard() -> dict:

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
@@ -26,7 +27,7 @@ def _get_tracked_profile(user, username: str) -> InstagramProfile:
     try:
         return InstagramProfile.objects.tracked_by(user).with_stored_posts().get(username=username.lower())
     except InstagramProfile.DoesNotExist:
-        raise Http404("You track no such profile.") from None
+        raise Http404(_("You track no such profile.")) from None
 
 
 def home(request):
@@ -39,19 +40,21 @@ def profile_add(request):
     form = ProfileAddForm(request.POST)
     try:
         # Every add counts, refused ones included: each may cost a lookup through the shared Instagram account.
-        throttle(action="profile_add", key=request.user.pk, message="Too many profiles added in a short time")
+        throttle(action="profile_add", key=request.user.pk, message=_("Too many profiles added in a short time"))
     except Throttled as throttled:
         return _add_refused(request, form, throttled)
     if form.is_valid():
         try:
-            profile, _ = sync.profile_track(user=request.user, text=form.cleaned_data["profile"])
+            profile, _created = sync.profile_track(user=request.user, text=form.cleaned_data["profile"])
         except ValidationError as refused:
             form.add_error("profile", refused)
     if not form.is_valid():
         return _add_refused(request, form)
     if request.htmx:
         return render(request, "profiles/_panel.html", _panel(request, ProfileAddForm(), added=profile))
-    messages.success(request, f"@{profile.username} is in your list; its posts are on their way.")
+    messages.success(
+        request, _("@%(username)s is in your list; its posts are on their way.") % {"username": profile.username}
+    )
     return redirect("home")
 
 
@@ -102,7 +105,7 @@ def profile_refresh(request, username):
     except JobRefused as refused:
         messages.error(request, str(refused))
     else:
-        messages.success(request, f"@{profile.username} will be synced in a moment.")
+        messages.success(request, _("@%(username)s will be synced in a moment.") % {"username": profile.username})
     return redirect("profile_detail", profile.username) if request.POST.get("from") == "profile" else redirect("home")
 
 
@@ -110,7 +113,8 @@ def profile_refresh(request, username):
 def profile_untrack(request, username):
     profile = _get_tracked_profile(request.user, username)
     tracking.profile_untrack(user=request.user, profile=profile)
-    messages.success(request, f"You no longer track @{profile.username}; its photos are out of your searches.")
+    untracked = _("You no longer track @%(username)s; its photos are out of your searches.")
+    messages.success(request, untracked % {"username": profile.username})
     return redirect("home")
 
 

@@ -83,9 +83,13 @@ MIDDLEWARE = [
     # Before anything reads the database: PostgreSQL refuses NUL, which would be a 500.
     "photosearch.middleware.RefuseControlCharactersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The browser's language (Accept-Language), or the one chosen in the footer (the cookie).
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # A signed-in person's chosen language (kept on their account) wins over the browser's.
+    "accounts.language.AccountLanguageMiddleware",
     # Every page needs a signed-in user unless its view says @login_not_required.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -111,6 +115,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "alerts.context_processors.unread_notifications",
@@ -226,7 +231,15 @@ else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "photosearch <noreply@localhost>")
 
-LANGUAGE_CODE = "en-us"
+# English and French pages; search itself understands both whatever the language of the pages.
+# LANGUAGE_CODE is the site's own: for a browser that asks for neither, the digest of someone who never
+# chose, and what the management commands print.
+LANGUAGE_CODE = env_choice("LANGUAGE_CODE", "en", ("en", "fr"))
+LANGUAGES = [("en", "English"), ("fr", "Français")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# Short dates in each language's own way (photosearch/formats): "4 Dec 2026", "4 déc. 2026".
+FORMAT_MODULE_PATH = ["photosearch.formats"]
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 TIME_ZONE = env_str("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True

@@ -8,12 +8,13 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Lower
+from django.utils.translation import gettext_lazy as _
 from pgvector.django import HalfVectorField, HnswIndex
 
 # Instagram's own rule for usernames: 1 to 30 letters, digits, periods and underscores.
 validate_instagram_username = RegexValidator(
     r"\A[A-Za-z0-9._]{1,30}\Z",
-    "An Instagram username has 1 to 30 characters: letters, digits, periods and underscores.",
+    _("An Instagram username has 1 to 30 characters: letters, digits, periods and underscores."),
 )
 
 
@@ -126,9 +127,9 @@ class PrivateProfileAccess(models.Model):
 
 class Post(models.Model):
     class Kind(models.TextChoices):
-        IMAGE = "image", "Image"
-        CAROUSEL = "carousel", "Carousel"
-        VIDEO = "video", "Video"
+        IMAGE = "image", _("Image")
+        CAROUSEL = "carousel", _("Carousel")
+        VIDEO = "video", _("Video")
 
     profile = models.ForeignKey(InstagramProfile, on_delete=models.CASCADE, related_name="posts")
     shortcode = models.CharField(max_length=64, unique=True)

@@ -6,6 +6,7 @@ from datetime import date, datetime
 from typing import Literal
 
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from ninja import Field, File, Query, Router, Schema, Status, UploadedFile
 from ninja.responses import NinjaJSONEncoder
 
@@ -154,4 +155,4 @@ def similar(request, photo_id: int):
             _photo(photo, request.build_absolute_uri) for photo in photos_similar(user=request.auth, photo_id=photo_id)
         ]
     except Photo.DoesNotExist:
-        return Status(404, {"detail": "No such photo among the profiles you track."})
+        return Status(404, {"detail": _("No such photo among the profiles you track.")})

@@ -17,6 +17,7 @@ import numpy as np
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 from pgvector.django import CosineDistance
 from PIL import Image
 
@@ -41,14 +42,16 @@ def image_upload_read(file) -> Image.Image:
     limit = settings.SEARCH_IMAGE_MAX_BYTES
     data = file.read(limit + 1) if file else b""
     if not data:
-        raise ImageSearchError("Choose a photo to search with.")
+        raise ImageSearchError(_("Choose a photo to search with."))
     if len(data) > limit:
-        raise ImageSearchError(f"This photo is too big: up to {limit // (1024 * 1024)} MB, please.")
+        raise ImageSearchError(
+            _("This photo is too big: up to %(size)d MB, please.") % {"size": limit // (1024 * 1024)}
+        )
     try:
         # Once, at the size the models read (JPEG's draft mode): type, pixel count and every byte checked.
         return load_for_models(io.BytesIO(data), accepted_only=True)
     except ImageRefused as refused:
-        raise ImageSearchError(f"This file cannot be searched with: {refused}.") from None
+        raise ImageSearchError(_("This file cannot be searched with: %(why)s.") % {"why": refused}) from None
 
 
 def photos_by_image(*, user, image, filters: SearchFilters = SearchFilters(), limit: int = PAGE_SIZE) -> SearchResult:

@@ -1,4 +1,5 @@
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from profiles.models import InstagramProfile, Post
 from search.types import MAX_QUERY_LENGTH, SearchFilters
@@ -6,19 +7,22 @@ from search.types import MAX_QUERY_LENGTH, SearchFilters
 
 class SearchForm(forms.Form):
     q = forms.CharField(
-        label="Describe the photo",
+        label=_("Describe the photo"),
         required=False,
         max_length=MAX_QUERY_LENGTH,
-        widget=forms.TextInput(attrs={"placeholder": "red boat at sunset, chien sur la plage…", "autofocus": True}),
+        widget=forms.TextInput(attrs={"placeholder": _("red boat at sunset, chien sur la plage…"), "autofocus": True}),
     )
     profile = forms.ModelMultipleChoiceField(
-        label="Profiles", queryset=InstagramProfile.objects.none(), required=False, to_field_name="username"
+        label=_("Profiles"), queryset=InstagramProfile.objects.none(), required=False, to_field_name="username"
     )
-    after = forms.DateField(label="Taken from", required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    before = forms.DateField(label="to", required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    kind = forms.MultipleChoiceField(label="Kind", choices=Post.Kind.choices, required=False)
+    after = forms.DateField(label=_("Taken from"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    before = forms.DateField(label=_("to"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    kind = forms.MultipleChoiceField(label=_("Kind"), choices=Post.Kind.choices, required=False)
     sort = forms.ChoiceField(
-        label="Sort by", choices=[("relevance", "Relevance"), ("date", "Date")], required=False, initial="relevance"
+        label=_("Sort by"),
+        choices=[("relevance", _("Relevance")), ("date", _("Date"))],
+        required=False,
+        initial="relevance",
     )
     page = forms.IntegerField(required=False, min_value=1, max_value=1000, widget=forms.HiddenInput)
 
@@ -31,7 +35,7 @@ class SearchForm(forms.Form):
         cleaned = super().clean()
         after, before = cleaned.get("after"), cleaned.get("before")
         if after and before and after > before:
-            self.add_error("before", "The end of the date range is before its start.")
+            self.add_error("before", _("The end of the date range is before its start."))
         return cleaned
 
     def filters(self) -> SearchFilters:
@@ -49,7 +53,7 @@ class ImageSearchForm(forms.Form):
     """A photo to search with: checked and read by search.by_image, never stored."""
 
     image = forms.FileField(
-        label="Or find a photo you have",
-        error_messages={"required": "Choose a photo to search with.", "empty": "This file is empty."},
+        label=_("Or find a photo you have"),
+        error_messages={"required": _("Choose a photo to search with."), "empty": _("This file is empty.")},
         widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
     )

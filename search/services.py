@@ -23,6 +23,7 @@ from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import CharField, F, QuerySet
 from django.db.models.expressions import RawSQL
+from django.utils.translation import gettext as _
 from pgvector.django import CosineDistance
 
 from core import timing
@@ -87,7 +88,7 @@ def searchable_profile_ids(*, user, filters: SearchFilters = SearchFilters()) ->
     allowed = set(profiles.values_list("pk", flat=True))
     if filters.profile_ids:
         if not set(filters.profile_ids) <= allowed:
-            raise SearchError("You can only search the profiles you track.")
+            raise SearchError(_("You can only search the profiles you track."))
         allowed = set(filters.profile_ids)
     return sorted(allowed)
 
@@ -106,7 +107,7 @@ def _scope(profile_ids: list[int], filters: SearchFilters) -> QuerySet[Photo]:
 
 def search_count(*, user) -> None:
     """Count one more search by `user`; Throttled past SEARCHES_PER_MINUTE (each new query runs two text encoders)."""
-    throttle(action="search", key=user.pk, message="Too many searches in a short time")
+    throttle(action="search", key=user.pk, message=_("Too many searches in a short time"))
 
 
 def clean_query(query: str) -> str:

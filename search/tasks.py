@@ -38,7 +38,8 @@ def index_photos(self, job, photo_ids: list[int]) -> dict:
         # sweep queues its photos again once the model is here; one that is here but does not load
         # keeps its traceback, so that the sweep leaves it to a person rather than fail every minute.
         log.error("%s", exc)
-        job.fail(str(exc), error=traceback.format_exc() if model_path(exc.name) else "")
+        here = model_path(exc.name) is not None
+        job.fail(str(exc), error=traceback.format_exc() if here else "", waits_for_models=not here)
         return {"error": str(exc)}
     # Which worker did it: with ml workers on several machines, the result says where a batch ran.
     counts = {"indexed": len(result.indexed), "failed": len(result.failed), "skipped": len(result.skipped)}

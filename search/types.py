@@ -4,12 +4,17 @@ the filters, the result and its hits, the error a person reads, and the limits o
 from dataclasses import dataclass, field
 from datetime import date
 
+from django.utils.text import format_lazy
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
 from profiles.models import InstagramProfile, Photo, Post
 from search.highlights import Match
 
 MAX_QUERY_LENGTH = 300
-QUERY_TOO_LONG = f"Keep the description under {MAX_QUERY_LENGTH} characters."
-QUERY_EMPTY = "Type what you remember of the photo."
+# Lazy: each is said in the language of the page or API call that meets it.
+QUERY_TOO_LONG = format_lazy(_("Keep the description under {count} characters."), count=MAX_QUERY_LENGTH)
+QUERY_EMPTY = _("Type what you remember of the photo.")
 
 
 class SearchError(ValueError):
@@ -21,7 +26,7 @@ class UnknownProfiles(SearchError):
 
     def __init__(self, names: list[str]):
         self.names = names
-        super().__init__(f"You do not track {', '.join(names)}.")
+        super().__init__(gettext("You do not track %(names)s.") % {"names": ", ".join(names)})
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.http import FileResponse, Http404
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
@@ -20,7 +21,7 @@ def _get_photo_for_user(user, pk) -> Photo:
     try:
         return photos_scope(user=user).select_related("post__profile").get(pk=pk)
     except Photo.DoesNotExist:
-        raise Http404("No such photo among the profiles you track.") from None
+        raise Http404(_("No such photo among the profiles you track.")) from None
 
 
 @require_GET
@@ -102,7 +103,7 @@ def photo_thumbnail(request, pk):
     try:
         name = ensure_thumbnail(photo)
     except (ImageRefused, OSError):
-        raise Http404("This photo's image cannot be read.") from None
+        raise Http404(_("This photo's image cannot be read.")) from None
     return FileResponse(photo.image.storage.open(name, "rb"), content_type="image/webp")
 
 
@@ -113,4 +114,4 @@ def photo_image(request, pk):
     try:
         return FileResponse(photo.image.open("rb"))
     except OSError:
-        raise Http404("This photo's image file is missing.") from None
+        raise Http404(_("This photo's image file is missing.")) from None

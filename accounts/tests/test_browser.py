@@ -14,7 +14,7 @@ def test_a_visitor_signs_up_logs_out_and_logs_in_again(page):
     page.get_by_role("link", name="Sign up").last.click()
 
     page.get_by_label("Username").fill("claire")
-    page.get_by_label("Email").fill("claire@example.org")
+    page.get_by_label("E-mail address").fill("claire@example.org")
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_label("Password confirmation").fill(PASSWORD)
     page.get_by_role("button", name="Create my account").click()

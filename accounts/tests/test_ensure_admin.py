@@ -1,4 +1,5 @@
 import re
+from io import StringIO
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -20,3 +21,11 @@ def test_it_leaves_an_existing_admin_alone(capsys):
     call_command("ensure_admin")
     assert "exists already" in capsys.readouterr().out
     assert get_user_model().objects.count() == 1
+
+
+def test_it_speaks_the_sites_language(db, settings):
+    settings.LANGUAGE_CODE = "fr"  # LANGUAGE_CODE=fr in the environment: the commands print French
+    out = StringIO()
+    call_command("ensure_admin", stdout=out)
+    assert out.getvalue().startswith("Compte administrateur créé.")
+    assert "Connectez-vous sur http://127.0.0.1:8000/admin/ en tant que 'admin'" in out.getvalue()

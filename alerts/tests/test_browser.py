@@ -22,6 +22,7 @@ def test_a_search_is_saved_from_the_search_page_then_renamed_and_deleted(signed_
     assert page.get_by_label("Name of “Red boats”").input_value() == "Red boats"
     assert page.get_by_label("Daily e-mail").is_checked()
 
+    page.locator("details.confirm summary").click()  # asks first
     page.get_by_role("button", name="Delete “Red boats”").click()
     page.get_by_text("No saved search yet").wait_for()
 

@@ -3,6 +3,7 @@
 import pytest
 from django.core import mail
 
+from accounts.models import Preferences
 from alerts.digest import digest_send, users_with_digest
 from alerts.models import Notification
 from alerts.tasks import send_digest
@@ -105,3 +106,11 @@ def test_a_deactivated_account_gets_no_mail(user, digest_on):
     assert users_with_digest() == []
     assert digest_send(user_id=user.pk) == 0
     assert mail.outbox == []
+
+
+def test_it_is_written_in_the_language_its_reader_chose_on_the_site(user, digest_on):
+    Preferences.objects.create(user=user, language="fr")
+    assert digest_send(user_id=user.pk) == 2
+    [message] = mail.outbox
+    assert message.subject == "photosearch\u00a0: 2 nouvelles photos pour vos recherches enregistrées"
+    assert message.body.startswith("Bonjour ada,")

@@ -10,6 +10,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from jobs.models import Job
 from jobs.runner import job_send_on_commit
@@ -77,20 +79,18 @@ def _tracking_limit_check(*, user, profile: InstagramProfile) -> None:
 def profile_sync_request(*, profile: InstagramProfile, requested_by) -> Job:
     """A sync a user asked for ("Refresh now"); JobRefused while one runs, or within the cooldown of the last."""
     if profile.is_demo:
-        raise JobRefused(
-            f"@{profile.username} is the demo profile: it is not on Instagram, there is nothing to refresh."
-        )
+        demo = _("@%(username)s is the demo profile: it is not on Instagram, there is nothing to refresh.")
+        raise JobRefused(demo % {"username": profile.username})
     with transaction.atomic():
         InstagramProfile.objects.select_for_update().filter(pk=profile.pk).first()
         last = profile.jobs.of_kind(Job.Kind.SYNC).order_by("-created_at").first()
         if last and last.is_active:
-            raise JobRefused(f"@{profile.username} is being synced already.")
+            raise JobRefused(_("@%(username)s is being synced already.") % {"username": profile.username})
         next_allowed = last.created_at + timedelta(minutes=settings.PROFILE_REFRESH_COOLDOWN_MINUTES) if last else None
         if next_allowed and next_allowed > timezone.now():
-            raise JobRefused(
-                f"The last sync of @{profile.username} began at {timezone.localtime(last.created_at):%H:%M}; "
-                f"it can be refreshed again from {timezone.localtime(next_allowed):%H:%M}."
-            )
+            cooldown = _("The last sync of @%(username)s began at %(began)s; it can be refreshed again from %(next)s.")
+            began, then = (f"{timezone.localtime(moment):%H:%M}" for moment in (last.created_at, next_allowed))
+            raise JobRefused(cooldown % {"username": profile.username, "began": began, "next": then})
         return profile_sync_queue(profile=profile, requested_by=requested_by)
 
 
@@ -206,13 +206,16 @@ class _SyncProgress:
                 self.save(profile)
 
     def summary(self) -> str:
-        text = f"{self.new_posts} new post{'s' if self.new_posts != 1 else ''}."
+        """What the job's row says when it ends, in the site's language (LANGUAGE_CODE: it is stored)."""
+        text = ngettext("%(count)d new post.", "%(count)d new posts.", self.new_posts) % {"count": self.new_posts}
         if self.problems:
             count = len(self.problems)
-            text += f" {count} image{'s' if count != 1 else ''} skipped: " + "; ".join(self.problems)
+            skipped = ngettext("%(count)d image skipped:", "%(count)d images skipped:", count) % {"count": count}
+            text += f" {skipped} " + "; ".join(self.problems)
         if self.not_stored:
             count = len(self.not_stored)
-            text += f" {count} post{'s' if count != 1 else ''} not stored: " + "; ".join(self.not_stored)
+            lost = ngettext("%(count)d post not stored:", "%(count)d posts not stored:", count) % {"count": count}
+            text += f" {lost} " + "; ".join(self.not_stored)
         return text[:500]
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 from core.images import ImageRefused
 from profiles import folders, instagram
@@ -36,9 +37,12 @@ class ImportReport:
     stopped: bool = False  # cancelled before the end of the folder
 
     def summary(self) -> str:
-        text = f"{self.posts} posts read, {self.new_posts} new, {self.new_photos} new photos."
+        """What the job's row says when it ends, in the site's language (LANGUAGE_CODE: it is stored)."""
+        text = _("%(posts)d posts read, %(new_posts)d new, %(new_photos)d new photos.") % {
+            "posts": self.posts, "new_posts": self.new_posts, "new_photos": self.new_photos
+        }  # fmt: skip
         if self.problems:
-            text += f" {len(self.problems)} skipped: " + "; ".join(self.problems)
+            text += " " + _("%(count)d skipped:") % {"count": len(self.problems)} + " " + "; ".join(self.problems)
         return text[:500]
 
 

@@ -3,6 +3,7 @@
 import re
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 from profiles.models import InstagramProfile, Tracking, validate_instagram_username
 
@@ -17,19 +18,20 @@ def username_parse(*, text: str) -> str:
     if match := _PROFILE_URL.match(text):
         text = match["name"]
         if text.lower() in _NOT_PROFILES:
-            raise ValidationError("This is a link to Instagram, but not to a profile.")
+            raise ValidationError(_("This is a link to Instagram, but not to a profile."))
     elif "/" in text:
-        raise ValidationError("This is not a link to an Instagram profile.")
+        raise ValidationError(_("This is not a link to an Instagram profile."))
     text = text.removeprefix("@")
     validate_instagram_username(text)
     return text.lower()
 
 
 def private_refusal(username: str) -> str:
-    return (
-        f"@{username} is a private profile: only the people a staff member allows can track it. "
+    refusal = _(
+        "@%(username)s is a private profile: only the people a staff member allows can track it. "
         "Ask an admin to allow you."
     )
+    return refusal % {"username": username}
 
 
 def profile_untrack(*, user, profile: InstagramProfile) -> bool:

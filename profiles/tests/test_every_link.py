@@ -55,6 +55,7 @@ def test_every_link_and_button_of_the_demo_works(demo_page):
     page.locator("#lightbox [data-close-lightbox]").click()
 
     page.goto("/@photosearch_demo/")
-    page.get_by_role("button", name="Stop tracking").click()
+    page.locator("details.confirm summary").click()  # asks first
+    page.get_by_role("button", name="Stop tracking @photosearch_demo").click()
     assert "You no longer track @photosearch_demo" in page.locator(".messages").inner_text()
     assert page.locator(".error").count() == 0

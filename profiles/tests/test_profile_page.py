@@ -145,3 +145,45 @@ def test_the_page_and_its_polled_fragment_tell_caches_they_differ(signed_in_clie
     page, fragment = signed_in_client.get(url), signed_in_client.get(url, headers={"HX-Request": "true"})
     assert "<h1>" in page.text and "<h1>" not in fragment.text
     assert "HX-Request" in page["Vary"] and "HX-Request" in fragment["Vary"]
+
+
+def waiting_for_models(profile) -> Job:
+    job = Job.objects.create(kind=Job.Kind.INDEX, profile=profile, progress_total=4)
+    job.claim()
+    job.fail("The image-text model 'x' is not available on this machine. Fetch it with download_models.",
+             waits_for_models=True)  # fmt: skip
+    return job
+
+
+def test_an_index_job_waiting_for_the_models_is_never_shown_failed(signed_in_client, profile):
+    job = waiting_for_models(profile)
+    page = signed_in_client.get(reverse("profile_detail", args=["natgeotravel"])).text
+    row = page[page.index(f'id="job-{job.pk}"') :]
+    row = row[: row.index("</tr>")]
+    assert "Waiting for the models" in row and "Failed" not in row
+    assert "Its photos are indexed once the models are installed." in row and "download_models" not in row
+    assert "Photos wait for the models to be installed" in page
+
+
+def test_staff_read_which_model_an_index_job_waits_for(signed_in_client, profile, user):
+    user.is_staff = True
+    user.save(update_fields=["is_staff"])
+    waiting_for_models(profile)
+    page = signed_in_client.get(reverse("profile_detail", args=["natgeotravel"])).text
+    assert "is not available on this machine" in page
+
+
+def test_a_running_job_shows_a_progress_bar_with_its_counts(signed_in_client, profile):
+    job = Job.objects.create(kind=Job.Kind.SYNC, profile=profile, progress_total=40)
+    job.claim()
+    Job.objects.filter(pk=job.pk).update(progress_done=12)
+    page = signed_in_client.get(reverse("profile_detail", args=["natgeotravel"])).text
+    assert '<progress value="12" max="40"' in page and "Scraping 12/40 posts" in page
+
+
+def test_stopping_tracking_is_asked_first(signed_in_client, profile):
+    page = signed_in_client.get(reverse("profile_detail", args=["natgeotravel"])).text
+    untrack = reverse("profile_untrack", args=["natgeotravel"])
+    confirm = page[page.index('<details class="confirm">') :]
+    assert f'action="{untrack}"' in confirm[: confirm.index("</details>")]
+    assert "Stop tracking @natgeotravel? Its photos leave your searches" in confirm

@@ -100,7 +100,7 @@ def test_an_index_failure_is_said_beside_an_up_to_date_profile(synced_profile):
         "The model x is not downloaded: run manage.py download_models."
     )
     assert state_of(synced_profile).detail == (
-        "synced 01 Nov 2026, 08:00 · Photos not indexed: The model x is not downloaded: run manage.py download_models."
+        "synced 1 Nov 2026, 08:00 · Photos not indexed: The model x is not downloaded: run manage.py download_models."
     )
 
 

@@ -18,6 +18,8 @@ from celery import current_app
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from kombu.exceptions import ChannelError
 
 from jobs.models import Job, JobPhoto
@@ -32,7 +34,7 @@ from search.ml.errors import ModelUnavailable
 from search.signals import photos_indexed
 
 # What an index job that stopped on an error nobody expected says (its traceback is kept for staff).
-INDEX_FAILED = "Indexing failed unexpectedly; an admin can see why and retry."
+INDEX_FAILED = gettext_lazy("Indexing failed unexpectedly; an admin can see why and retry.")
 
 
 def job_record_batch(*, job: Job, photo_ids: list[int]) -> None:
@@ -51,7 +53,14 @@ def job_record_batch(*, job: Job, photo_ids: list[int]) -> None:
         scope = Photo.objects.of_profile(job.profile_id)
         failed = scope.unreadable().count()
         indexed = max(job.progress_done - failed, 0)
-        job.finish(f"{indexed} photos indexed" + (f", {failed} could not be read" if failed else "") + ".")
+        if failed:
+            done = _("%(indexed)d photos indexed, %(failed)d could not be read.") % {
+                "indexed": indexed,
+                "failed": failed,
+            }
+        else:
+            done = _("%(indexed)d photos indexed.") % {"indexed": indexed}
+        job.finish(done)
 
 
 def index_batch(*, job: Job, photo_ids: list[int], here: bool = False) -> tuple[IndexResult, int]:
@@ -210,7 +219,9 @@ def photos_index_in_process(
         try:
             index_batch(job=job, photo_ids=batch, here=True)
         except ModelUnavailable as exc:
-            job.fail(str(exc))
+            from search.ml.availability import model_path
+
+            job.fail(str(exc), waits_for_models=model_path(exc.name) is None)
             raise
         except KeyboardInterrupt:
             job.cancel()

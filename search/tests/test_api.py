@@ -53,6 +53,19 @@ def test_another_user_sees_none_of_it(client, ana):
 @pytest.mark.parametrize(
     ("params", "status", "detail"),
     [
+        ({"q": ""}, 400, "Tapez ce dont vous vous souvenez de la photo."),
+        ({"q": "x" * 301}, 400, "La description doit faire moins de 300 caractères."),
+        ({"q": "boat", "profile": "stranger"}, 404, "Vous ne suivez pas stranger."),
+    ],
+)
+def test_a_client_asking_for_french_reads_why_in_french(client, token, params, status, detail):
+    response = client.get("/api/search", params, headers=token | {"Accept-Language": "fr"})
+    assert (response.status_code, response.json()["detail"]) == (status, detail)
+
+
+@pytest.mark.parametrize(
+    ("params", "status", "detail"),
+    [
         ({"q": ""}, 400, "Type what you remember of the photo."),
         ({"q": "x" * 301}, 400, "Keep the description under 300 characters."),
         ({"q": "x" * 2001}, 400, "Keep the description under 300 characters."),

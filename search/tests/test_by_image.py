@@ -206,7 +206,17 @@ def test_the_search_command_wants_words_or_a_photo_not_both(library):
 
 def test_without_the_image_text_model_the_page_says_what_a_search_by_a_photo_goes_without(library, client, settings):
     settings.IMAGE_TEXT_MODEL = "google/siglip2-base-patch32-256"  # configured, not on this machine
+    library.is_staff = True  # staff get the details; others one quiet line
+    library.save(update_fields=["is_staff"])
     client.force_login(library)
     page = client.post("/search/by-image/", {"image": upload(COPIES["grey"](scene(3)))}).content.decode()
     assert "Copies of your photo are found; photos that only look like it need a model that is missing." in page
     assert "This search used words only." not in page
+
+
+def test_without_the_image_text_model_a_user_reads_that_only_copies_are_found(library, client, settings):
+    settings.IMAGE_TEXT_MODEL = "google/siglip2-base-patch32-256"
+    client.force_login(library)
+    page = client.post("/search/by-image/", {"image": upload(COPIES["grey"](scene(3)))}).content.decode()
+    assert "Only copies of your photo are found until the models are installed." in page
+    assert "a model that is missing" not in page

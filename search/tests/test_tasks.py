@@ -71,6 +71,7 @@ def test_a_missing_model_ends_the_job_with_a_message_naming_it_and_the_fix(celer
     assert job.status == Job.Status.FAILED
     assert "'google/not-downloaded-here'" in job.message
     assert "python manage.py download_models" in job.message
+    assert job.waits_for_models  # pages say "waiting for the models", not "Failed"
     assert not Photo.objects.filter(indexed_at__isnull=False).exists()
 
 

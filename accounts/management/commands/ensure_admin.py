@@ -2,6 +2,7 @@ import secrets
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
+from django.utils.translation import gettext as _
 
 
 class Command(BaseCommand):
@@ -14,13 +15,12 @@ class Command(BaseCommand):
     def handle(self, *args, username, url, **options):
         User = get_user_model()
         if User.objects.filter(is_superuser=True).exists():
-            self.stdout.write("An admin account exists already.")
+            self.stdout.write(_("An admin account exists already."))
             return
         password = secrets.token_urlsafe(12)
         User.objects.create_superuser(username=username, email="", password=password)
-        self.stdout.write(
-            self.style.SUCCESS(
-                f"Created the admin account.\n  Log in at {url} as {username!r} with the password {password!r}\n"
-                "  (shown only now: change it under Password once logged in)."
-            )
+        created = _(
+            "Created the admin account.\n  Log in at %(url)s as %(username)r with the password %(password)r\n"
+            "  (shown only now: change it under Password once logged in)."
         )
+        self.stdout.write(self.style.SUCCESS(created % {"url": url, "username": username, "password": password}))

@@ -1,6 +1,8 @@
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from search.ml.errors import ROLE_NAMES
 
@@ -25,22 +27,26 @@ class Command(BaseCommand):
         from search.ml.availability import configured_models, model_path
         from search.ml.download import DownloadFailed, fetch
 
-        self.stdout.write(f"Models are kept in the Hugging Face cache, {constants.HF_HUB_CACHE}, or in local folders.")
+        kept = _("Models are kept in the Hugging Face cache, %(cache)s, or in local folders.")
+        self.stdout.write(kept % {"cache": constants.HF_HUB_CACHE})
         if role and "reader" in role and settings.OCR_ENGINE:
-            self.stdout.write(f"{ROLE_NAMES['reader']} {settings.OCR_ENGINE}: ready, its models come with its package")
+            ready = _("%(model)s: ready, its models come with its package")
+            self.stdout.write(ready % {"model": f"{ROLE_NAMES['reader']} {settings.OCR_ENGINE}"})
         failures, unreachable = [], False
         models = configured_models([each for each in role if each != "reader"] if role else None)
         for model in models:
             # A local folder is used as it is; without --if-missing, the hub is asked whether a cached model changed.
             if (if_missing or Path(model.name).is_dir()) and (path := model_path(model.name)):
-                self.stdout.write(f"{model}: ready in {path}")
+                self.stdout.write(_("%(model)s: ready in %(path)s") % {"model": model, "path": path})
                 continue
             if unreachable:  # one try is enough to know the hub cannot be reached
                 failures.append(model)
                 if not if_missing:
-                    self.stderr.write(f"{model}: not tried, the Hugging Face hub cannot be reached.")
+                    self.stderr.write(
+                        _("%(model)s: not tried, the Hugging Face hub cannot be reached.") % {"model": model}
+                    )
                 continue
-            self.stdout.write(f"{model}: fetching from the Hugging Face hub...")
+            self.stdout.write(_("%(model)s: fetching from the Hugging Face hub...") % {"model": model})
             self.stdout.flush()
             try:
                 path = fetch(model.name)
@@ -53,14 +59,17 @@ class Command(BaseCommand):
             # Offline, huggingface_hub hands back what the cache holds: only a complete snapshot counts.
             if model_path(model.name) is None:
                 failures.append(model)
-                self.stderr.write(f"  {model.name}: the download did not complete.")
+                self.stderr.write("  " + _("%(model)s: the download did not complete.") % {"model": model.name})
                 continue
-            self.stdout.write(f"  ready in {path}")
+            self.stdout.write("  " + _("ready in %(path)s") % {"path": path})
         self._prepare_query_encoders([model for model in models if model not in failures])
         if failures and if_missing:
             self.stdout.write(self.style.WARNING(self._missing_paragraph(failures, unreachable=unreachable)))
         elif failures:
-            raise CommandError(f"{len(failures)} model(s) could not be downloaded.")
+            raise CommandError(
+                ngettext("%(count)d model could not be downloaded.", "%(count)d models could not be downloaded.",
+                         len(failures)) % {"count": len(failures)}
+            )  # fmt: skip
 
     def _prepare_query_encoders(self, models) -> None:
         """Export the search queries' int8 encoders now, so that the first search does not wait for them."""
@@ -73,22 +82,28 @@ class Command(BaseCommand):
         for model in models:
             if (path := model_path(model.name)) is None:
                 continue
-            self.stdout.write(f"{model}: its query encoder (int8, ONNX Runtime)...")
+            self.stdout.write(_("%(model)s: its query encoder (int8, ONNX Runtime)...") % {"model": model})
             self.stdout.flush()
             try:
                 folder = query_encoders.prepared(model.role, model.name, path)
             except (query_encoders.ExportFailed, OSError) as exc:
                 # Not a failure: search then encodes this model's queries in full precision.
-                self.stderr.write(f"  not made ({exc}); queries to it will be encoded in full precision.")
+                not_made = _("not made (%(error)s); queries to it will be encoded in full precision.")
+                self.stderr.write("  " + not_made % {"error": exc})
                 continue
-            self.stdout.write(f"  ready in {folder}")
+            self.stdout.write("  " + _("ready in %(path)s") % {"path": folder})
 
     def _missing_paragraph(self, missing, *, unreachable: bool) -> str:
         names = "; ".join(str(model) for model in missing)
-        why = "the Hugging Face hub cannot be reached" if unreachable else "they could not be downloaded (see above)"
-        return (
-            f"\nphotosearch starts without these models, because {why}: {names}. Until they are here, "
+        why = (
+            _("the Hugging Face hub cannot be reached")
+            if unreachable
+            else _("they could not be downloaded (see above)")
+        )
+        paragraph = _(
+            "\nphotosearch starts without these models, because %(why)s: %(names)s. Until they are here, "
             "photos wait to be indexed and search may use words only. To fetch them (about 3 GB for the default "
-            f"models), run this once you are online:\n\n    {FIX}\n\nThe waiting photos are then indexed by "
+            "models), run this once you are online:\n\n    %(fix)s\n\nThe waiting photos are then indexed by "
             "themselves, within a minute, with no other command (the app may keep running meanwhile).\n"
         )
+        return paragraph % {"why": why, "names": names, "fix": FIX}

@@ -8,6 +8,7 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from profiles.models import Tracking
 from profiles.services.imports import folder_import
@@ -35,14 +36,14 @@ class Command(BaseCommand):
         except ValidationError as exc:
             raise CommandError(" ".join(exc.messages)) from None
         for problem in report.problems:
-            self.stderr.write(f"Skipped {problem}")
-        self.stdout.write(
-            f"{report.posts} posts read: {report.new_posts} new posts, {report.new_photos} new photos, "
-            f"{len(report.problems)} files skipped."
-        )
+            self.stderr.write(_("Skipped %(problem)s") % {"problem": problem})
+        read = _("%(posts)d posts read: %(new_posts)d new posts, %(new_photos)d new photos, %(skipped)d files skipped.")
+        counts = {"posts": report.posts, "new_posts": report.new_posts, "new_photos": report.new_photos}
+        self.stdout.write(read % {**counts, "skipped": len(report.problems)})
         if user:
             Tracking.objects.get_or_create(user=user, profile=report.profile)
-            self.stdout.write(f"{user.get_username()} tracks @{report.profile.username}.")
+            tracks = _("%(user)s tracks @%(username)s.")
+            self.stdout.write(tracks % {"user": user.get_username(), "username": report.profile.username})
         if index:
             self._index(report.profile, user)
 
@@ -51,14 +52,16 @@ class Command(BaseCommand):
         try:
             job = photos_index_in_process(profile=profile, requested_by=user, progress=self.bar("photos"))
         except ModelUnavailable as exc:
-            raise CommandError(f"The posts are imported, not indexed. {exc} Then run this again.") from None
-        self.stdout.write(job.message if job else "Every photo is indexed already: nothing to index.")
+            not_indexed = _("The posts are imported, not indexed. %(why)s Then run this again.")
+            raise CommandError(not_indexed % {"why": exc}) from None
+        self.stdout.write(job.message if job else _("Every photo is indexed already: nothing to index."))
         try:
             described = photos_describe_in_process(profile=profile, progress=self.bar("photos described"))
         except ModelUnavailable as exc:
-            raise CommandError(f"The photos are searchable, not described. {exc} Then run this again.") from None
+            not_described = _("The photos are searchable, not described. %(why)s Then run this again.")
+            raise CommandError(not_described % {"why": exc}) from None
         if described:
-            self.stdout.write(f"{described} photos described.")
+            self.stdout.write(_("%(count)d photos described.") % {"count": described})
 
     def bar(self, unit: str):
         """A progress callback drawing `[#####.....] n/N unit` on stderr."""
@@ -78,4 +81,4 @@ def _user(username: str):
     try:
         return get_user_model()._default_manager.get_by_natural_key(username)
     except get_user_model().DoesNotExist:
-        raise CommandError(f"There is no user named {username!r}: nothing was imported.") from None
+        raise CommandError(_("There is no user named %(name)r: nothing was imported.") % {"name": username}) from None

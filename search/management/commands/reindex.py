@@ -1,4 +1,5 @@
 from django.core.management.base import BaseCommand
+from django.utils.translation import gettext as _
 
 from search.indexing import photos_reindex
 from search.ml.errors import ROLE_NAMES
@@ -15,13 +16,14 @@ class Command(BaseCommand):
         from search import schema
 
         for column, (old, new) in schema.columns_to_resize().items():
-            self.stdout.write(f"{column}: vectors of {old} dimensions are dropped, the column now takes {new}.")
+            resized = _("%(column)s: vectors of %(old)d dimensions are dropped, the column now takes %(new)d.")
+            self.stdout.write(resized % {"column": column, "old": old, "new": new})
         job, described = photos_reindex(roles=role or list(ROLE_NAMES), force=force)
         if job is None and not described:
-            self.stdout.write("Every photo is indexed by the configured models: nothing to do.")
+            self.stdout.write(_("Every photo is indexed by the configured models: nothing to do."))
         if job is not None:
-            self.stdout.write(
-                f"Queued {job.progress_total} photos for indexing (job #{job.pk}); the ml worker does the rest."
-            )
+            queued = _("Queued %(count)d photos for indexing (job #%(job)d); the ml worker does the rest.")
+            self.stdout.write(queued % {"count": job.progress_total, "job": job.pk})
         if described:
-            self.stdout.write(f"Queued {described} searchable photos for their description and reading.")
+            queued = _("Queued %(count)d searchable photos for their description and reading.")
+            self.stdout.write(queued % {"count": described})

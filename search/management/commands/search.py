@@ -4,6 +4,7 @@ from urllib.parse import urlsplit
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from profiles.models import InstagramProfile
 from search.api import search_json
@@ -51,13 +52,14 @@ class Command(BaseCommand):
 
     def handle(self, *args, query, image, user, profile, limit, as_json, base_url, **options):
         if (query is None) == (image is None):
-            raise CommandError("Search with words (QUERY) or with a photo (--image PATH), one of them.")
+            raise CommandError(_("Search with words (QUERY) or with a photo (--image PATH), one of them."))
         if as_json and limit is not None:
-            raise CommandError("--limit is for the plain output; --json prints the API's first page as it is.")
+            raise CommandError(_("--limit is for the plain output; --json prints the API's first page as it is."))
         if limit is not None and limit < 1:
-            raise CommandError("--limit takes a number of posts, 1 or more.")
+            raise CommandError(_("--limit takes a number of posts, 1 or more."))
         if urlsplit(base_url).scheme not in ("http", "https") or not urlsplit(base_url).netloc:
-            raise CommandError(f"--base-url takes the site's address, such as http://127.0.0.1:8000, not {base_url!r}.")
+            wrong = _("--base-url takes the site's address, such as http://127.0.0.1:8000, not %(url)r.")
+            raise CommandError(wrong % {"url": base_url})
         searcher = _user(user) if user else None
         filters = SearchFilters(profile_ids=_profile_ids(profile, user=searcher))
         try:
@@ -83,7 +85,8 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"{rank:>3}  {hit.post.shortcode:<12} {hit.score:6.2f}  @{hit.post.profile.username}  {_why(hit)}"
             )
-        self.stderr.write(f"{len(hits)} of {total} matching posts." if total else "No post matches.")
+        shown = _("%(shown)d of %(total)d matching posts.") % {"shown": len(hits), "total": total}
+        self.stderr.write(shown if total else _("No post matches."))
 
     def hits(self, user, query: str, filters: SearchFilters, limit: int) -> tuple[list[PostHit], int]:
         """The best `limit` posts, page after page, and how many posts match in all."""
@@ -105,14 +108,14 @@ def _read_image(path: str):
         with open(path, "rb") as file:
             return image_upload_read(file)
     except OSError as exc:
-        raise CommandError(f"Cannot read {path}: {exc.strerror or exc}.") from None
+        raise CommandError(_("Cannot read %(path)s: %(why)s.") % {"path": path, "why": exc.strerror or exc}) from None
 
 
 def _user(username: str):
     try:
         return get_user_model()._default_manager.get_by_natural_key(username)
     except get_user_model().DoesNotExist:
-        raise CommandError(f"There is no user named {username!r}.") from None
+        raise CommandError(_("There is no user named %(name)r.") % {"name": username}) from None
 
 
 def _profile_ids(names: list[str], *, user) -> tuple[int, ...]:
@@ -122,8 +125,9 @@ def _profile_ids(names: list[str], *, user) -> tuple[int, ...]:
     wanted = [name.removeprefix("@").lower() for name in names]
     if unknown := [f"@{name}" for name in wanted if name not in known]:
         if user is None:
-            raise CommandError(f"No profile named {', '.join(unknown)} is stored.")
-        raise CommandError(f"{user.get_username()} does not track {', '.join(unknown)}.")
+            raise CommandError(_("No profile named %(names)s is stored.") % {"names": ", ".join(unknown)})
+        not_tracked = _("%(user)s does not track %(names)s.")
+        raise CommandError(not_tracked % {"user": user.get_username(), "names": ", ".join(unknown)})
     return tuple(known[name] for name in wanted)
 
 
