@@ -5,5 +5,5 @@ class AccountsConfig(AppConfig):
     name = "accounts"
 
     def ready(self):
-        from accounts import language  # noqa: F401  (connects the log-in receiver)
-        from accounts import receivers  # noqa: F401  (connects them)
+        # Connects their receivers: the language chosen, kept at log-in; the revocation of tokens on a new password.
+        from accounts import language, receivers  # noqa: F401
