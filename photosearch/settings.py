@@ -31,9 +31,7 @@ def _secret_key() -> str:
     """SECRET_KEY, or one generated once and kept (mode 600) in DATA_DIR so sessions survive restarts."""
     if key := env_str("SECRET_KEY"):
         if len(key) < 50 or len(set(key)) < 5:
-            raise ImproperlyConfigured(
-                "SECRET_KEY must be at least 50 characters long, with at least 5 different ones."
-            )
+            raise ImproperlyConfigured("SECRET_KEY must be at least 50 characters long, with 5 different ones or more.")
         return key
     path = DATA_DIR / "secret_key"
     if not path.exists():
@@ -170,27 +168,24 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(DATA_DIR / "media")))
+_STATIC_STORAGE = (
+    "django.contrib.staticfiles.storage.StaticFilesStorage"
+    if DEBUG
+    else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+)
 STORAGES = {
     # Local files in MEDIA_ROOT, or an S3-compatible bucket with MEDIA_STORAGE_URL (photosearch/storage.py).
     "default": media_storage(os.environ),
-    "staticfiles": {
-        "BACKEND": (
-            "django.contrib.staticfiles.storage.StaticFilesStorage"
-            if DEBUG
-            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
-        )
-    },
+    "staticfiles": {"BACKEND": _STATIC_STORAGE},
 }
 # Uploads (instaloader zips in the admin) are streamed to disk past this size, not held in memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # --- Accounts ---------------------------------------------------------------------------------
 
+_VALIDATORS = ("UserAttributeSimilarity", "MinimumLength", "CommonPassword", "NumericPassword")
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": f"django.contrib.auth.password_validation.{name}Validator"} for name in _VALIDATORS
 ]
 # django-axes counts failed log-ins (ours and the admin's) per username and address; past the limit,
 # that pair is refused for LOGIN_LOCKOUT_MINUTES with a 429 and a sentence (accounts.lockout).
@@ -199,8 +194,7 @@ AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15, minimum=1))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-# Its start-up banner would open every manage.py command; lockouts are still logged.
-AXES_VERBOSE = False
+AXES_VERBOSE = False  # its start-up banner would open every manage.py command; lockouts are still logged
 AXES_LOCKOUT_CALLABLE = "accounts.lockout.login_locked_out"
 AXES_CLIENT_IP_CALLABLE = "core.addresses.client_ip"
 # Everything else that costs: (how many, per how many seconds), counted in the cache (core.throttle).
@@ -262,15 +256,9 @@ TRUSTED_PROXIES = env_networks("TRUSTED_PROXIES")
 # of it elsewhere. HTMX is told not to inject its indicator style (templates/base.html's htmx-config).
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
-        "default-src": [SELF],
-        "script-src": [SELF],
-        "style-src": [SELF],
+        **{key: [SELF] for key in ["default-src", "script-src", "style-src", "connect-src", "form-action"]},
         "img-src": [SELF, "data:"],  # data: the empty favicon, and the admin's few inline icons
-        "connect-src": [SELF],
-        "object-src": [NONE],
-        "base-uri": [NONE],
-        "form-action": [SELF],
-        "frame-ancestors": [NONE],
+        **{key: [NONE] for key in ["object-src", "base-uri", "frame-ancestors"]},
     }
 }
 if env_bool("BEHIND_TLS_PROXY", False):
@@ -373,8 +361,7 @@ ML_THREADS = env_int("ML_THREADS", 0, minimum=0)  # 0: the CPUs this process may
 # Queries are encoded on CPU by ONNX Runtime in int8: 2 to 4 times faster than torch's int8, at most 0.005
 # of recall lost (bench/search_quality.py). Off: the full-precision encoders, as the ml worker's.
 ML_QUERY_INT8 = env_bool("ML_QUERY_INT8", True)
-# Each web process loads its query encoders as it starts, in the background (search.warmup), so that
-# the first search after a deploy or a restart is as quick as the next ones.
+# Each web process loads its query encoders as it starts, in the background, for a quick first search (search.warmup).
 WARM_START = env_bool("WARM_START", True)
 # Where each model's int8 query encoder is kept once exported (search/ml/query_encoders.py).
 QUERY_ENCODERS_DIR = DATA_DIR / "query-encoders"

@@ -20,6 +20,7 @@ from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.search import SearchRank
 from django.core.cache import cache
+from django.core.exceptions import EmptyResultSet
 from django.db import connection, transaction
 from django.db.models import CharField, F, QuerySet
 from django.db.models.expressions import RawSQL
@@ -331,7 +332,10 @@ def scans_exactly(scope: QuerySet[Photo], photos: int) -> bool:
     count is kept a few minutes, for the same user's next searches.
     """
     below = exact_scan_below(photos)
-    sql, params = scope.query.sql_with_params()
+    try:
+        sql, params = scope.query.sql_with_params()
+    except EmptyResultSet:  # no profile at all (a user who tracks none): nothing to compare
+        return True
     key = "scope-size:" + hashlib.sha256(f"{below}\0{sql}\0{params}".encode()).hexdigest()
     size = cache.get(key)
     if size is None:
