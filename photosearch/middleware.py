@@ -4,12 +4,15 @@ and health probes are answered before anything else."""
 import re
 import shutil
 import tempfile
+from collections.abc import Callable
 
 from django.conf import settings
 from django.core.handlers.wsgi import LimitedStream
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
 
 from core import timing
 from core.throttle import Throttled
@@ -120,20 +123,31 @@ FORM_ALLOWANCE = 64 * 1024
 
 def _megabytes(size: int) -> str:
     if size >= 1024**3:
-        return f"{size / 1024**3:.3g} GB"
-    return f"{size / 1024**2:.2g} MB" if size >= 1024**2 else f"{size / 1024:.3g} KB"
+        return _("%(size)s GB") % {"size": f"{size / 1024**3:.3g}"}
+    if size >= 1024**2:
+        return _("%(size)s MB") % {"size": f"{size / 1024**2:.2g}"}
+    return _("%(size)s KB") % {"size": f"{size / 1024:.3g}"}
 
 
-def body_limit(path: str) -> tuple[int, str]:
-    """The most bytes a request to `path` may send, and the sentence that refuses more."""
+def body_limit(path: str) -> tuple[int, Callable[[], str]]:
+    """The most bytes a request to `path` may send, and what makes the sentence that refuses more.
+
+    The sentence is made only for a refusal, in the request's language (this runs before LocaleMiddleware).
+    """
     if path in (reverse("search_by_image"), reverse("api:search_by_image")):
         limit = settings.SEARCH_IMAGE_MAX_BYTES
-        return limit + FORM_ALLOWANCE, f"This photo is too big: up to {_megabytes(limit)}, please."
+        return (
+            limit + FORM_ALLOWANCE,
+            lambda: _("This photo is too big: up to %(size)s, please.") % {"size": _megabytes(limit)},
+        )
     if path == reverse("admin:profiles_import_zip"):
         limit = settings.IMPORT_UPLOAD_MAX_BYTES
-        return limit + FORM_ALLOWANCE, f"This zip is too big to upload: up to {_megabytes(limit)}."
+        return (
+            limit + FORM_ALLOWANCE,
+            lambda: _("This zip is too big to upload: up to %(size)s.") % {"size": _megabytes(limit)},
+        )
     limit = settings.REQUEST_MAX_BYTES
-    return limit, f"This request is too big: up to {_megabytes(limit)}."
+    return limit, lambda: _("This request is too big: up to %(size)s.") % {"size": _megabytes(limit)}
 
 
 def _body_within(request, limit: int) -> bool:
@@ -180,8 +194,13 @@ class RequestSizeMiddleware:
         return self.get_response(request)
 
 
-def too_large_response(request, message: str):
+def too_large_response(request, sentence: Callable[[], str]):
     """A 413 and the sentence: JSON for the API, the form's error for HTMX, a page otherwise."""
+    with translation.override(translation.get_language_from_request(request)):
+        return _too_large(request, sentence())
+
+
+def _too_large(request, message: str):
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": message}, status=413)
     if request.headers.get("HX-Request") == "true":  # before django-htmx's middleware has run

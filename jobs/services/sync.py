@@ -72,7 +72,8 @@ def _tracking_limit_check(*, user, profile: InstagramProfile) -> None:
     limit = settings.TRACKED_PROFILES_PER_USER
     if tracked.count() >= limit and not tracked.filter(profile=profile).exists():
         raise ValidationError(
-            f"You track {limit} profiles, the most one account may: stop tracking one to add another."
+            _("You track %(limit)d profiles, the most one account may: stop tracking one to add another.")
+            % {"limit": limit}
         )
 
 

@@ -43,6 +43,13 @@ def test_the_api_says_so_in_json(client, settings):
     assert response.json() == {"detail": "This photo is too big: up to 8 MB, please."}
 
 
+def test_a_french_browser_is_refused_in_french(client, settings):
+    settings.SEARCH_IMAGE_MAX_BYTES = 8 * MB
+    response = announce(client, "/api/search/by-image", 9 * MB, HTTP_ACCEPT_LANGUAGE="fr-FR,fr;q=0.9")
+    assert response.status_code == 413
+    assert response.json() == {"detail": "Cette photo est trop lourde\u00a0: 8\u00a0Mo au plus, s’il vous plaît."}
+
+
 def test_htmx_gets_the_forms_error_alone(client, settings):
     settings.REQUEST_MAX_BYTES = 1 * MB
     response = announce(client, reverse("login"), 2 * MB, HTTP_HX_REQUEST="true")
