@@ -47,7 +47,7 @@ def test_a_french_browser_is_refused_in_french(client, settings):
     settings.SEARCH_IMAGE_MAX_BYTES = 8 * MB
     response = announce(client, "/api/search/by-image", 9 * MB, HTTP_ACCEPT_LANGUAGE="fr-FR,fr;q=0.9")
     assert response.status_code == 413
-    assert response.json() == {"detail": "Cette photo est trop lourde\u00a0: 8\u00a0Mo au plus, s’il vous plaît."}
+    assert response.json() == {"detail": "Cette photo est trop lourde\u00a0: 8\u00a0Mo au plus, s\u2019il vous plaît."}
 
 
 def test_htmx_gets_the_forms_error_alone(client, settings):
