@@ -67,7 +67,7 @@ def hnsw_settings(photos: int) -> dict[str, int]:
     A lower ef_construction above 200,000 photos shortened the build (449 s for both indexes at a
     million) but cost recall: 0.676 with ef_search 100. pgvector's default, 64, left recall at a
     million photos between 0.926 and 0.956 over three builds, even with ef_search 1,000: hence 128.
-    The search raises ef_search with the library's size (search.services.ef_search);
+    The search raises ef_search with the library's size (search.vectors.ef_search);
     `recall_by_ef_search` says what each value gives.
     """
     from profiles.models import HNSW_EF_CONSTRUCTION, HNSW_M
@@ -173,18 +173,19 @@ def hnsw_plans(scope, image, text) -> dict[str, bool]:
 EF_CURVE = (100, 250, 500, 1000)
 
 
-def recall_at_10(scope, image, text, rng, per_column=50, *, curve=None) -> float:
+def recall_at_10(scope, profile_ids, image, text, rng, per_column=50, *, curve=None) -> float:
     """Of the true 10 nearest photos, the share that the search's candidates hold, on each vector column.
 
-    Candidates are what the search asks each index for (SEARCH_CANDIDATES of them, through HNSW unless
-    the scope is small and filtered, as in search_candidates), and every candidate is then scored
-    exactly: a true top-10 photo among them is a photo the search ranks where it belongs.
+    Candidates are what the search asks each index for (SEARCH_CANDIDATES of them, found as
+    search_candidates finds them for this scope: exactly, by bits, or through HNSW), and every
+    candidate is then scored exactly: a true top-10 photo among them is a photo the search ranks where
+    it belongs.
     """
     from django.conf import settings
 
-    from search.services import nearest, scans_exactly
+    from search.vectors import Scan, nearest, scan_for
 
-    exact_scan = scans_exactly(scope, len(image))
+    scan = scan_for(scope, len(image), profile_ids=profile_ids)
     hits = total = 0
     ids = np.array(scope.values_list("pk", flat=True)) - 1  # photo n+1 has row n's vectors
     for vectors, column in [(image, "image_embedding"), (text, "text_embedding")]:
@@ -193,8 +194,10 @@ def recall_at_10(scope, image, text, rng, per_column=50, *, curve=None) -> float
                 0.5 / np.sqrt(vectors.shape[1])
             )
             query /= np.linalg.norm(query)
-            candidates = nearest(scope, column, query, settings.SEARCH_CANDIDATES, exact=exact_scan)
-            true_ten = nearest(scope, column, query, 10, exact=True)
+            candidates = nearest(
+                scope, column, query, settings.SEARCH_CANDIDATES, scan=scan, profile_ids=profile_ids, photos=len(image)
+            )
+            true_ten = nearest(scope, column, query, 10, scan=Scan.EXACT)
             hits += len(candidates & true_ten)
             total += 10
             # The same queries at other ef_search values: what recall each would give (curve: {ef: [hits]}).
@@ -289,6 +292,7 @@ def main() -> None:
         from core import timing
         from profiles.models import InstagramProfile, Tracking
         from search import services
+        from search.vectors import ef_search, scan_for
 
         cache.clear()
         user = get_user_model().objects.create_user("bench")
@@ -304,10 +308,17 @@ def main() -> None:
             scoped_users[share] = get_user_model().objects.create_user(f"bench-{share}")
             Tracking.objects.bulk_create([Tracking(user=scoped_users[share], profile=profiles[i]) for i in indexes])
         curve = {}
-        recall = recall_at_10(scope, image, text, rng, curve=curve)
+        recall = recall_at_10(scope, None, image, text, rng, curve=curve)
         # Near a photo of the scope (the one the user remembers), within it, as the search looks: exactly or by HNSW.
         scoped_recall = {
-            share: recall_at_10(services.photos_scope(user=scoped), image, text, rng, per_column=25)
+            share: recall_at_10(
+                services.photos_scope(user=scoped),
+                services.searchable_profile_ids(user=scoped),
+                image,
+                text,
+                rng,
+                per_column=25,
+            )
             for share, scoped in scoped_users.items()
         }
         plans = hnsw_plans(scope, image, text)
@@ -337,7 +348,12 @@ def main() -> None:
                 "p95_ms": round(percentile(scoped_ms[share], 0.95), 1),
                 "ratio_p95": round(percentile(scoped_ms[share], 0.95) / p95, 2),
                 "recall_at_10": round(scoped_recall[share], 4),
-                "exact_scan": services.scans_exactly(services.photos_scope(user=scoped_users[share]), args.photos),
+                # How the search finds this scope's nearest photos (search.vectors): exact, bits or index.
+                "scan": scan_for(
+                    services.photos_scope(user=scoped_users[share]),
+                    args.photos,
+                    profile_ids=services.searchable_profile_ids(user=scoped_users[share]),
+                ),
             }
             for share in SCOPES
         }
@@ -387,8 +403,8 @@ def main() -> None:
         "http_p50_ms": round(statistics.median(http_ms), 1),
         "http_p95_ms": round(percentile(http_ms, 0.95), 1),
         "recall_at_10": round(recall, 4),
-        # The search's ef_search at this size (search.services.ef_search), and the recall other values give.
-        "ef_search": services.ef_search(settings.SEARCH_CANDIDATES, args.photos),
+        # The search's ef_search at this size (search.vectors.ef_search), and the recall other values give.
+        "ef_search": ef_search(settings.SEARCH_CANDIDATES, args.photos),
         "recall_by_ef_search": {ef: round(sum(hits) / (10 * len(hits)), 4) for ef, hits in curve.items()},
         # Searches of users who track part of the library, by the share they track: the worst, then each.
         "filtered_p95_ms": max(scoped["p95_ms"] for scoped in filtered_by_share.values()),

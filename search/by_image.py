@@ -25,8 +25,9 @@ from core import perceptual
 from core.images import ImageRefused, load_for_models
 from profiles.models import Photo
 from search.ml.errors import ModelUnavailable
-from search.services import PAGE_SIZE, nearest, photos_scope
+from search.services import PAGE_SIZE, photos_scope
 from search.types import PostHit, SearchFilters, SearchResult
+from search.vectors import nearest
 
 # Hashes this far apart or nearer (of 64 bits) are copies of one photo. The multi-probe lookup finds
 # every one within 7 bits, and most further ones (they rarely differ in all four bands at once).

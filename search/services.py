@@ -10,18 +10,11 @@ without --user, an administrator's view), and only vectors made by the configure
 compared.
 """
 
-import hashlib
-import math
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.search import SearchRank
-from django.core.cache import cache
-from django.core.exceptions import EmptyResultSet
-from django.db import connection, transaction
 from django.db.models import CharField, F, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
@@ -44,31 +37,15 @@ from search.types import (
     SearchFilters,
     SearchResult,
 )
+from search.vectors import Scan, nearest, nearest_ids, scan_for, vector_search
 
 PAGE_SIZE = 24
-# A scope of fewer photos than exact_scan_below(library size) is compared with the query photo by
-# photo: quicker than HNSW there, and exact. HNSW walks its graph until it has found enough photos of
-# the scope, a longer way the smaller the scope's share of the library; an exact scan costs the
-# scope's size. They cost the same where the share is about sqrt(candidates / library), so the
-# threshold grows with the square root of the library (bench/search_latency.py, filtered_by_share:
-# at 100,000 photos, 2% took 13 ms either way and 20% 100 ms exactly against 21 ms through HNSW).
-EXACT_SCAN_PER_ROOT = 10
-EXACT_SCAN_MIN = 2000
-# How long a scope's size is kept: a user's tracked profiles grow slowly, and a stale count only
-# chooses between two ways of finding the same photos.
-SCOPE_SIZE_SECONDS = 600
 # A word in more photos than both of these brings no full-text candidates of its own; nor one in
 # more than COMMON_WORD_MAX_PHOTOS: at a million photos, 1% let words in 10,000 photos each through,
 # and ranking them was most of a search (72 ms at p50, 186 ms at p95, bench/search_latency.py).
 COMMON_WORD_SHARE = 0.01
 COMMON_WORD_PHOTOS = 500
 COMMON_WORD_MAX_PHOTOS = 2000
-# How many candidates an HNSW scan keeps (ef_search): a bigger library needs more for the same recall
-# (bench/search_latency.py's recall_by_ef_search), one per this many photos, from the candidates asked
-# for up to pgvector's cap. At a million photos, 500: with the graphs built with ef_construction 128,
-# recall@10 is 0.999 there (0.989 at 250), and a scan keeping 1,000 costs three times one keeping 500.
-PHOTOS_PER_EF = 2000
-MAX_EF_SEARCH = 1000
 
 
 # A result's photo shows none of these: reading them back would be most of the page's query.
@@ -158,7 +135,7 @@ def photos_search(*, user, query: str, filters: SearchFilters = SearchFilters(),
         ranking = ranking_cache.get(ranking_key)
     kept = ranking is not None
     if ranking is None:
-        ranking = _ranking(query, _scope(profile_ids, filters), filters)
+        ranking = _ranking(query, _scope(profile_ids, filters), filters, profile_ids)
         # One made without a missing model is not kept: once the model is here, searches use it.
         kept = not ranking.missing_models and ranking_cache.put(ranking_key, ranking)
     page = max(1, page)
@@ -168,10 +145,14 @@ def photos_search(*, user, query: str, filters: SearchFilters = SearchFilters(),
     return result
 
 
-def _ranking(query: str, scope: QuerySet[Photo], filters: SearchFilters) -> Ranking:
+def _ranking(query: str, scope: QuerySet[Photo], filters: SearchFilters, profile_ids: list[int]) -> Ranking:
     vectors = query_module.query_vectors(query)
     lexemes = fulltext_lexemes(query)
-    candidates = search_candidates(scope=scope, query=query, vectors=vectors, lexemes=lexemes)
+    # A scope of whole profiles (no date or kind filter) may be scanned by its vectors' bits (search.vectors).
+    whole_profiles = profile_ids if not (filters.taken_after or filters.taken_before or filters.kinds) else None
+    candidates = search_candidates(
+        scope=scope, query=query, vectors=vectors, lexemes=lexemes, profile_ids=whole_profiles
+    )
     with timing.stage("ranking"):
         weights = current_weights(vectors)
         best_per_post: dict[int, Candidate] = {}
@@ -236,11 +217,13 @@ def search_candidates(
     vectors: query_module.QueryVectors | None = None,
     lexemes: list[str] | None = None,
     limit: int | None = None,
+    profile_ids: list[int] | None = None,
 ) -> list[Candidate]:
     """Every photo that any signal puts in its top `limit`, scored on every signal.
 
     A scope small for the library's size (a user tracking a few profiles, a filter) is compared
-    exactly; a larger one goes through HNSW's iterative scans.
+    exactly; a larger one, by its vectors' bits if it is made of whole profiles (`profile_ids`), or
+    through HNSW's iterative scans (search.vectors).
     """
     limit = limit or settings.SEARCH_CANDIDATES
     vectors = vectors or query_module.query_vectors(query)
@@ -252,13 +235,14 @@ def search_candidates(
     # thousands ("man", "white") costs more than the rest of the search. They still count in scoring.
     tsquery = fulltext_query([lexeme for lexeme in lexemes if counts[lexeme] <= common_word_photos(total)])
     with timing.stage("scope_size"):
-        exact_scan = scans_exactly(scope, total)
+        scan = scan_for(scope, total, profile_ids=profile_ids)
+    bits_of = profile_ids if scan == Scan.BITS else None
+    # One transaction for every query below.
+    with vector_search(limit=limit, exact=scan == Scan.EXACT, photos=total):
+        return _candidates_scored(scope, query, vectors, lexemes, tsquery, weight_of, limit=limit, bits_of=bits_of)
 
-    with vector_search(limit=limit, exact=exact_scan, photos=total):  # one transaction for every query below
-        return _candidates_scored(scope, query, vectors, lexemes, tsquery, weight_of, limit=limit)
 
-
-def _candidates_scored(scope, query, vectors, lexemes, tsquery, weight_of, *, limit) -> list[Candidate]:
+def _candidates_scored(scope, query, vectors, lexemes, tsquery, weight_of, *, limit, bits_of) -> list[Candidate]:
     pool: set[int] = set()
     if tsquery is not None:
         with timing.stage("candidates_fulltext"):
@@ -267,11 +251,11 @@ def _candidates_scored(scope, query, vectors, lexemes, tsquery, weight_of, *, li
     if vectors.text is not None:
         with timing.stage("candidates_text"):
             text_scope = scope.with_current_text_vector()
-            pool |= _nearest_ids(text_scope, "text_embedding", vectors.text, limit)
+            pool |= nearest_ids(text_scope, "text_embedding", vectors.text, limit, bits_of=bits_of)
     if vectors.image_text is not None:
         with timing.stage("candidates_image"):
             image_scope = scope.with_current_image_vector()
-            pool |= _nearest_ids(image_scope, "image_embedding", vectors.image_text, limit)
+            pool |= nearest_ids(image_scope, "image_embedding", vectors.image_text, limit, bits_of=bits_of)
     if not pool:
         return []
 
@@ -320,84 +304,9 @@ def _candidates_scored(scope, query, vectors, lexemes, tsquery, weight_of, *, li
     return candidates
 
 
-def exact_scan_below(photos: int) -> int:
-    """Under how many photos a scope is compared exactly, in a library of `photos` (see EXACT_SCAN_PER_ROOT)."""
-    return max(EXACT_SCAN_MIN, round(EXACT_SCAN_PER_ROOT * math.sqrt(photos)))
-
-
-def scans_exactly(scope: QuerySet[Photo], photos: int) -> bool:
-    """Whether this scope is small enough to compare the query with every photo in it, rather than ask the index.
-
-    Counting stops at the threshold, so a big scope costs no more than a small one to tell; the
-    count is kept a few minutes, for the same user's next searches.
-    """
-    below = exact_scan_below(photos)
-    try:
-        sql, params = scope.query.sql_with_params()
-    except EmptyResultSet:  # no profile at all (a user who tracks none): nothing to compare
-        return True
-    key = "scope-size:" + hashlib.sha256(f"{below}\0{sql}\0{params}".encode()).hexdigest()
-    size = cache.get(key)
-    if size is None:
-        size = scope[:below].count()
-        cache.set(key, size, SCOPE_SIZE_SECONDS)
-    return size < below
-
-
 def common_word_photos(photos: int) -> float:
     """Above how many photos a word is too common to bring full-text candidates, in a library of `photos`."""
     return min(max(COMMON_WORD_SHARE * photos, COMMON_WORD_PHOTOS), COMMON_WORD_MAX_PHOTOS)
-
-
-def ef_search(limit: int, photos: int) -> int:
-    """How many candidates an HNSW scan keeps, for `limit` results in a library of `photos`."""
-    return min(MAX_EF_SEARCH, max(limit, 40, photos // PHOTOS_PER_EF))
-
-
-@contextmanager
-def vector_search(*, limit: int, exact: bool = False, photos: int = 0, ef: int | None = None) -> Iterator[None]:
-    """A transaction whose settings suit a search's queries: they hold inside it (SET LOCAL), no longer.
-
-    The HNSW scan keeps ef_search(limit, photos) candidates, or `ef` (and, filtered to some
-    profiles or dates, goes on until it has `limit` rows that pass); exact: no index scan, every
-    photo in scope compared.
-
-    No parallel workers: starting one costs more than these queries (4 ms of a 6 ms full-text
-    query). No hash joins but for exact scans: without a parallel plan, the planner would hash all
-    the posts of the scope to join a few hundred full-text matches to them (21 ms at 100,000 photos,
-    where looking each one up takes 4 ms). No merge joins either, for the same reason: the planner
-    would read every post through its primary key to join 1,800 full-text matches (31 ms for the
-    query, against 12 ms looking each one up).
-    """
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT set_config('hnsw.ef_search', %s, true), set_config('hnsw.iterative_scan', 'relaxed_order', true),"
-            " set_config('enable_indexscan', %s, true), set_config('enable_hashjoin', %s, true),"
-            " set_config('enable_mergejoin', %s, true), set_config('max_parallel_workers_per_gather', '0', true)",
-            [
-                str(ef or ef_search(limit, photos)),
-                "off" if exact else "on",
-                "on" if exact else "off",
-                "on" if exact else "off",
-            ],
-        )
-        yield
-
-
-def nearest(
-    scope: QuerySet[Photo], field: str, vector, limit: int, *, exact: bool = False, ef: int | None = None
-) -> set[int]:
-    """Ids of the `limit` photos of scope nearest to vector, through the HNSW index unless exact.
-
-    ef: the HNSW scan's ef_search, instead of the one for this library's size (bench/search_latency.py).
-    """
-    with vector_search(limit=limit, exact=exact, photos=lexeme_counts([])[1], ef=ef):
-        return _nearest_ids(scope, field, vector, limit)
-
-
-def _nearest_ids(scope: QuerySet[Photo], field: str, vector, limit: int) -> set[int]:
-    distance = CosineDistance(field, vector)
-    return set(scope.filter(**{f"{field}__isnull": False}).order_by(distance).values_list("pk", flat=True)[:limit])
 
 
 def photos_similar(*, user, photo_id: int, limit: int = PAGE_SIZE) -> list[Photo]:

@@ -141,7 +141,7 @@ def test_a_query_asked_again_is_not_encoded_again(ana, monkeypatch):
 def test_an_index_scan_keeps_more_candidates_as_the_library_grows(db, photos, expected):
     from django.db import connection
 
-    from search.services import ef_search, vector_search
+    from search.vectors import ef_search, vector_search
 
     assert ef_search(100, photos) == expected
     with vector_search(limit=100, photos=photos), connection.cursor() as cursor:

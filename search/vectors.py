@@ -1,0 +1,172 @@
+"""How a search finds the photos nearest to a vector within its scope: exactly, by the vectors' bits, or by HNSW.
+
+    a scope of whole profiles, of under bits_scan_below(library) photos
+        -> the photos nearest by their vectors' sign bits (search.models.VectorBits), then by their vectors
+    another scope (a date or kind filter), of under exact_scan_below(library) photos
+        -> every photo compared with the query (exact)
+    any larger scope
+        -> HNSW's iterative scan, filtered to the scope
+
+HNSW walks its graph until it has found enough photos of the scope, a longer way the smaller the
+scope's share of the library; scanning the scope costs its size. They cost the same where the share
+is about sqrt(candidates / library), so both thresholds grow with the square root of the library
+(bench/search_latency.py, filtered_by_share). At 100,000 photos, per vector column: 2,000 photos
+took 15 ms exactly (the vectors are read out of line, 1.5 kB each) and 13 ms through HNSW; 20,000
+photos 130 ms exactly, 24 ms through HNSW, 5 ms by their bits, against 5 ms unscoped.
+"""
+
+import hashlib
+import math
+from collections.abc import Iterator
+from contextlib import contextmanager
+from enum import StrEnum
+from operator import itemgetter
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import EmptyResultSet
+from django.db import connection, transaction
+from django.db.models import QuerySet
+from pgvector import HalfVector
+from pgvector.django import CosineDistance
+
+from profiles.models import Photo
+from search.fulltext import lexeme_counts
+
+EXACT_SCAN_PER_ROOT = 10
+EXACT_SCAN_MIN = 2000
+BITS_SCAN_PER_ROOT = 100
+# How many photos nearest by bits are compared by their vectors, per candidate wanted: the bits only
+# choose which photos to compare (bench/search_latency.py's filtered recall_at_10).
+BITS_RERANK = 8
+# How long a scope's size is kept: a user's tracked profiles grow slowly, and a stale count only
+# chooses between ways of finding the same photos.
+SCOPE_SIZE_SECONDS = 600
+# How many candidates an HNSW scan keeps (ef_search): a bigger library needs more for the same recall
+# (bench/search_latency.py's recall_by_ef_search), one per this many photos, from the candidates asked
+# for up to pgvector's cap. At a million photos, 500: with the graphs built with ef_construction 128,
+# recall@10 is 0.999 there (0.989 at 250), and a scan keeping 1,000 costs three times one keeping 500.
+PHOTOS_PER_EF = 2000
+MAX_EF_SEARCH = 1000
+# Each vector column's bits, and the model whose vectors they are.
+BITS = {
+    "image_embedding": ("image_bits", "image_model", "IMAGE_TEXT_MODEL"),
+    "text_embedding": ("text_bits", "text_model", "TEXT_MODEL"),
+}
+
+
+class Scan(StrEnum):
+    EXACT = "exact"
+    BITS = "bits"
+    INDEX = "index"
+
+
+def exact_scan_below(photos: int) -> int:
+    """Under how many photos a scope is compared exactly, in a library of `photos`."""
+    return max(EXACT_SCAN_MIN, round(EXACT_SCAN_PER_ROOT * math.sqrt(photos)))
+
+
+def bits_scan_below(photos: int) -> int:
+    """Under how many photos a scope of whole profiles is scanned by its vectors' bits, in a library of `photos`."""
+    return max(exact_scan_below(photos), round(BITS_SCAN_PER_ROOT * math.sqrt(photos)))
+
+
+def scan_for(scope: QuerySet[Photo], photos: int, *, profile_ids: list[int] | None = None) -> Scan:
+    """How to find the nearest photos of this scope, in a library of `photos`.
+
+    profile_ids: the profiles the scope is made of, when it is exactly their photos (no date or kind
+    filter): the bits are kept by profile. Counting stops at the larger threshold, so a big scope
+    costs no more than a small one to tell; the count is kept a few minutes, for the same user's
+    next searches.
+    """
+    below = bits_scan_below(photos) if profile_ids is not None else exact_scan_below(photos)
+    try:
+        sql, params = scope.query.sql_with_params()
+    except EmptyResultSet:  # no profile at all (a user who tracks none): nothing to compare
+        return Scan.EXACT
+    key = "scope-size:" + hashlib.sha256(f"{below}\0{sql}\0{params}".encode()).hexdigest()
+    size = cache.get(key)
+    if size is None:
+        size = scope[:below].count()
+        cache.set(key, size, SCOPE_SIZE_SECONDS)
+    if size >= below:
+        return Scan.INDEX
+    return Scan.BITS if profile_ids is not None else Scan.EXACT
+
+
+def ef_search(limit: int, photos: int) -> int:
+    """How many candidates an HNSW scan keeps, for `limit` results in a library of `photos`."""
+    return min(MAX_EF_SEARCH, max(limit, 40, photos // PHOTOS_PER_EF))
+
+
+@contextmanager
+def vector_search(*, limit: int, exact: bool = False, photos: int = 0, ef: int | None = None) -> Iterator[None]:
+    """A transaction whose settings suit a search's queries: they hold inside it (SET LOCAL), no longer.
+
+    The HNSW scan keeps ef_search(limit, photos) candidates, or `ef` (and, filtered to some
+    profiles or dates, goes on until it has `limit` rows that pass); exact: no index scan, every
+    photo in scope compared.
+
+    No parallel workers: starting one costs more than these queries (4 ms of a 6 ms full-text
+    query). No hash joins but for exact scans: without a parallel plan, the planner would hash all
+    the posts of the scope to join a few hundred full-text matches to them (21 ms at 100,000 photos,
+    where looking each one up takes 4 ms). No merge joins either, for the same reason: the planner
+    would read every post through its primary key to join 1,800 full-text matches (31 ms for the
+    query, against 12 ms looking each one up).
+    """
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT set_config('hnsw.ef_search', %s, true), set_config('hnsw.iterative_scan', 'relaxed_order', true),"
+            " set_config('enable_indexscan', %s, true), set_config('enable_hashjoin', %s, true),"
+            " set_config('enable_mergejoin', %s, true), set_config('max_parallel_workers_per_gather', '0', true)",
+            [
+                str(ef or ef_search(limit, photos)),
+                "off" if exact else "on",
+                "on" if exact else "off",
+                "on" if exact else "off",
+            ],
+        )
+        yield
+
+
+def nearest(
+    scope: QuerySet[Photo],
+    field: str,
+    vector,
+    limit: int,
+    *,
+    scan: Scan = Scan.INDEX,
+    profile_ids: list[int] | None = None,
+    photos: int | None = None,
+    ef: int | None = None,
+) -> set[int]:
+    """Ids of the `limit` photos of scope nearest to vector, found the `scan` way (see the module's docstring).
+
+    profile_ids: the scope's profiles, for Scan.BITS. photos: the library's size (counted if not given).
+    ef: the HNSW scan's ef_search, instead of the one for this library's size (bench/search_latency.py).
+    """
+    photos = lexeme_counts([])[1] if photos is None else photos
+    with vector_search(limit=limit, exact=scan == Scan.EXACT, photos=photos, ef=ef):
+        return nearest_ids(scope, field, vector, limit, bits_of=profile_ids if scan == Scan.BITS else None)
+
+
+def nearest_ids(scope: QuerySet[Photo], field: str, vector, limit: int, *, bits_of: list[int] | None = None) -> set:
+    """nearest() inside a vector_search() transaction.
+
+    bits_of: the profiles whose photos, with a vector of the configured model, are the whole scope:
+    the photos nearest by their vectors' bits are then compared by their vectors, in one query.
+    """
+    if bits_of is None:
+        scope = scope.filter(**{f"{field}__isnull": False})
+        return set(scope.order_by(CosineDistance(field, vector)).values_list("pk", flat=True)[:limit])
+    bits, model_column, model_setting = BITS[field]
+    query = HalfVector(vector).to_text()
+    with connection.cursor() as cursor:
+        # Unordered, sorted here: with an ORDER BY, the planner could walk the HNSW graph for these few photos.
+        cursor.execute(
+            f"SELECT photo.id, photo.{field} <=> %s::halfvec FROM profiles_photo photo WHERE photo.id IN ("
+            f" SELECT photo_id FROM search_vectorbits WHERE profile_id = ANY(%s) AND {model_column} = hashtext(%s)"
+            f" ORDER BY {bits} <~> binary_quantize(%s::halfvec) LIMIT %s)",
+            [query, bits_of, getattr(settings, model_setting), query, limit * BITS_RERANK],
+        )
+        return {pk for pk, _ in sorted(cursor.fetchall(), key=itemgetter(1))[:limit]}
