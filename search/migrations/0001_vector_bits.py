@@ -20,9 +20,16 @@ CREATE FUNCTION search_vector_bits_row(photo profiles_photo) RETURNS void LANGUA
         text_model = excluded.text_model, text_bits = excluded.text_bits
 $$;
 
+-- The columns are compared here, not in the trigger's definition: one naming them would stop
+-- search.schema from remaking a vector column at a new model's size.
 CREATE FUNCTION search_vector_bits_updated() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    PERFORM search_vector_bits_row(NEW);
+    IF (OLD.image_embedding, OLD.image_embedding_model, OLD.text_embedding, OLD.text_embedding_model, OLD.post_id)
+       IS DISTINCT FROM
+       (NEW.image_embedding, NEW.image_embedding_model, NEW.text_embedding, NEW.text_embedding_model, NEW.post_id)
+    THEN
+        PERFORM search_vector_bits_row(NEW);
+    END IF;
     RETURN NULL;
 END $$;
 
@@ -38,13 +45,8 @@ END $$;
 
 CREATE TRIGGER search_vector_bits_inserted AFTER INSERT ON profiles_photo
     REFERENCING NEW TABLE AS inserted FOR EACH STATEMENT EXECUTE FUNCTION search_vector_bits_inserted();
-CREATE TRIGGER search_vector_bits_updated
-    AFTER UPDATE OF image_embedding, image_embedding_model, text_embedding, text_embedding_model, post_id
-    ON profiles_photo FOR EACH ROW
-    WHEN ((OLD.image_embedding, OLD.image_embedding_model, OLD.text_embedding, OLD.text_embedding_model, OLD.post_id)
-          IS DISTINCT FROM
-          (NEW.image_embedding, NEW.image_embedding_model, NEW.text_embedding, NEW.text_embedding_model, NEW.post_id))
-    EXECUTE FUNCTION search_vector_bits_updated();
+CREATE TRIGGER search_vector_bits_updated AFTER UPDATE ON profiles_photo
+    FOR EACH ROW EXECUTE FUNCTION search_vector_bits_updated();
 
 INSERT INTO search_vectorbits (photo_id, profile_id, image_model, image_bits, text_model, text_bits)
 SELECT photo.id, post.profile_id,

@@ -56,6 +56,10 @@ def test_a_new_vector_size_remakes_the_column_and_its_index(indexed, settings, c
         with connection.cursor() as cursor:
             cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'photo_text_embedding_hnsw'")
             definition = cursor.fetchone()[0]
+            # The vectors' sign bits (search.models.VectorBits) take the new size with them.
+            cursor.execute("SELECT atttypmod FROM pg_attribute WHERE attrelid = 'search_vectorbits'::regclass"
+                           " AND attname = 'text_bits'")  # fmt: skip
+            assert cursor.fetchone()[0] == 32
         assert (
             f"hnsw (text_embedding halfvec_cosine_ops) WITH (m='{HNSW_M}', ef_construction='{HNSW_EF_CONSTRUCTION}')"
             in definition
