@@ -148,8 +148,6 @@ def tiny_model_dir(tmp_path_factory):
 @pytest.fixture
 def tiny_models(settings, tiny_model_dir, monkeypatch):
     """The configured models are the tiny ones, offline; the folder they are in."""
-    from search.ml import registry
-
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     settings.IMAGE_TEXT_MODEL = str(tiny_model_dir / "clip")
     settings.DESCRIPTION_MODEL = str(tiny_model_dir / "blip")
@@ -159,8 +157,9 @@ def tiny_models(settings, tiny_model_dir, monkeypatch):
     settings.ML_DTYPE = "fp32"
     # Their int8 query encoders are exported once a run, beside them (never into the data folder).
     settings.QUERY_ENCODERS_DIR = tiny_model_dir / "query-encoders"
-    yield tiny_model_dir
-    registry.forget()
+    # Loaded models are kept for the next tests (the registry is keyed by role and model): loading
+    # them again for each test was a fifth of the suite's time. A test about loading forgets them first.
+    return tiny_model_dir
 
 
 @pytest.fixture

