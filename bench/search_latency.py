@@ -11,7 +11,8 @@ is real, the vectors mean nothing.
 recall@10 is the share of the true 10 nearest photos (an exact scan) that the search's candidates
 from each vector index hold (they are then scored exactly), for queries drawn like the photos (a
 photo's vector moved a little), on both vector columns; `filtered_recall_at_10` the same within
-one profile.
+each scope below (the worst of them), found as the search finds them (search.vectors: by the
+vectors' bits, exactly, or through HNSW).
 
     .venv/bin/python bench/search_latency.py [--photos 100000] [--queries 200]
     .venv/bin/python bench/search_latency.py --photos 1000000   # build_s, index_mb: about 40 minutes here
@@ -21,8 +22,10 @@ has run, `cold_first_search_ms` the same with WARM_START off (the encoders loade
 and `first_to_warm` the first search over the median of the next ones in that process.
 
 `stages` has each stage's p50/p95 (core.timing: the query cache, each encoder, the word counts,
-each candidate source, the scoring query, ranking and the page). `filtered_*` are searches
-narrowed to one profile of the 50.
+each candidate source, the scoring query, ranking and the page). `filtered_*` are the searches of
+users who track part of the library (SCOPES: one small profile, 2%, 20%, 50%, all), asked in rounds
+with the unscoped ones so that both meet the same load; `filtered_by_share` has each scope's p95,
+its ratio to the unscoped p95, its recall@10 and how it was scanned.
 
 The last line is one JSON object with the figures.
 """
