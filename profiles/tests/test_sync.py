@@ -108,7 +108,7 @@ def test_a_sync_without_a_session_reads_the_profile_page_then_each_post(fake_ins
 def test_it_downloads_full_resolution_images_from_instagrams_cdn_only(instagram, sync):
     sync()
     downloads = [url for what, url in instagram.requests if what == "cdn"]
-    assert len(downloads) == 9
+    assert len(downloads) == 10  # 9 images and a video
     assert all(url.startswith("https://scontent-fra5-1.cdninstagram.com/") and "se=" not in url for url in downloads)
 
 

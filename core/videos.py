@@ -1,0 +1,197 @@
+"""Reading videos safely, in one place: a video checked as it comes in, and its frames sampled for indexing.
+
+OpenCV's VideoCapture reads them, with the FFmpeg its wheel bundles (opencv-python-headless, already
+installed for the reader): no system binary and no second copy of FFmpeg. A video is checked as an
+image is (core.images): its container (MP4/MOV), its codec (its first and last frames must decode, so a
+truncated file fails here), its size, duration and pixels capped, with a reason a person can read.
+
+    video_check(bytes)  --> CheckedVideo (stored beside the post's cover)
+    video_frames(path)  --> at most `frames_max` Frames: one pass over the video, a few samples a second;
+                            the scene changes first (the samples most unlike the one before), then one
+                            sample per even slot, near-identical ones dropped; in at most `time_limit` s.
+"""
+
+import hashlib
+import heapq
+import logging
+import shutil
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import BinaryIO
+
+import cv2
+import numpy as np
+from django.conf import settings
+from PIL import Image
+
+log = logging.getLogger(__name__)
+
+# The ISO base media file format's brands: MP4 and QuickTime (MOV), which Instagram and phones write.
+_FTYP = b"ftyp"
+# How many samples a second the pass compares; the frames kept come from these.
+SAMPLES_PER_SECOND = 4
+# A sample this unlike the one before (mean difference of a 32x32 grey copy, 0 to 1) is a scene change;
+# one less unlike any frame kept than _DUPLICATE is a copy of it and is dropped.
+_SCENE_CHANGE = 0.08
+_DUPLICATE = 0.006
+# Frames are kept at most this wide or high: enough for the models (512) and a result's picture.
+FRAME_MAX_SIDE = 640
+
+
+class VideoRefused(Exception):
+    """These bytes cannot be used as a video; the message says why, in plain words."""
+
+
+@dataclass(frozen=True)
+class CheckedVideo:
+    data: bytes = field(repr=False)
+    sha256: str
+    seconds: float
+    width: int
+    height: int
+    codec: str
+
+
+@dataclass(frozen=True)
+class Frame:
+    seconds: float  # where in the video
+    image: Image.Image  # RGB, at most FRAME_MAX_SIDE
+
+
+@dataclass
+class Sampling:
+    frames: list[Frame] = field(default_factory=list)
+    seconds: float = 0.0  # the video's duration
+    complete: bool = True  # False when the time limit stopped the pass before the end
+
+
+@contextmanager
+def _capture(path: str) -> Iterator[cv2.VideoCapture]:
+    capture = cv2.VideoCapture(path, cv2.CAP_FFMPEG)
+    try:
+        if not capture.isOpened():
+            raise VideoRefused("truncated or corrupt video (its index cannot be read)")
+        yield capture
+    finally:
+        capture.release()
+
+
+def _codec(capture: cv2.VideoCapture) -> str:
+    fourcc = int(capture.get(cv2.CAP_PROP_FOURCC))
+    return fourcc.to_bytes(4, "little").decode("ascii", "replace").strip("\x00 ") or "unknown"
+
+
+def _probe(capture: cv2.VideoCapture) -> tuple[float, int, int, int]:
+    """The video's frames a second, frame count, width and height; VideoRefused past the caps."""
+    fps, count = capture.get(cv2.CAP_PROP_FPS), int(capture.get(cv2.CAP_PROP_FRAME_COUNT))
+    width, height = int(capture.get(cv2.CAP_PROP_FRAME_WIDTH)), int(capture.get(cv2.CAP_PROP_FRAME_HEIGHT))
+    if fps <= 0 or count <= 0 or width <= 0 or height <= 0:
+        raise VideoRefused("no video track")
+    if width * height > settings.IMAGE_MAX_PIXELS:
+        raise VideoRefused(f"too many pixels to decode safely: {width:,} x {height:,}")
+    if count / fps > settings.VIDEO_MAX_SECONDS:
+        raise VideoRefused(f"longer than {settings.VIDEO_MAX_SECONDS} seconds ({count / fps:.0f} s)")
+    return fps, count, width, height
+
+
+@contextmanager
+def video_file(source: bytes | BinaryIO) -> Iterator[str]:
+    """A path to these bytes (or to a copy of this file, a stored one say) in a temporary file, FFmpeg reading
+    files; removed afterwards."""
+    with tempfile.NamedTemporaryFile(suffix=".mp4") as file:
+        if isinstance(source, bytes):
+            file.write(source)
+        else:
+            shutil.copyfileobj(source, file)
+        file.flush()
+        yield file.name
+
+
+def video_check(data: bytes) -> CheckedVideo:
+    """Probe `data` (container, codec, duration, size) and decode its first and last frames; VideoRefused if not."""
+    if len(data) > settings.VIDEO_MAX_BYTES:
+        raise VideoRefused(f"larger than {settings.VIDEO_MAX_BYTES} bytes")
+    if data[4:8] != _FTYP:
+        raise VideoRefused("not an MP4 video")
+    with video_file(data) as path, _capture(path) as capture:
+        fps, count, width, height = _probe(capture)
+        codec = _codec(capture)
+        if not capture.read()[0]:
+            raise VideoRefused(f"its frames cannot be decoded (codec {codec})")
+        # The last frame: a file cut short has its index but not its end.
+        capture.set(cv2.CAP_PROP_POS_FRAMES, count - 1)
+        if not capture.read()[0]:
+            raise VideoRefused("truncated or corrupt video (its last frames are missing)")
+    return CheckedVideo(
+        data=data,
+        sha256=hashlib.sha256(data).hexdigest(),
+        seconds=round(count / fps, 3),
+        width=width,
+        height=height,
+        codec=codec,
+    )
+
+
+def _signature(frame: np.ndarray) -> np.ndarray:
+    """A 32x32 grey copy of a frame, values 0 to 1: what samples are compared by."""
+    grey = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
+    return cv2.resize(grey, (32, 32), interpolation=cv2.INTER_AREA).astype(np.float32) / 255
+
+
+def _kept_copy(frame: np.ndarray) -> Image.Image:
+    height, width = frame.shape[:2]
+    scale = min(1.0, FRAME_MAX_SIDE / max(height, width))
+    if scale < 1:
+        frame = cv2.resize(frame, (round(width * scale), round(height * scale)), interpolation=cv2.INTER_AREA)
+    return Image.fromarray(cv2.cvtColor(frame, cv2.COLOR_BGR2RGB))
+
+
+def video_frames(path: str, *, frames_max: int, time_limit: float) -> Sampling:
+    """At most `frames_max` frames of the video at `path`, scene changes first, then evenly; see the docstring.
+
+    Memory is bounded: a 32x32 copy of the last sample, and at most 2 x frames_max kept copies of at most
+    FRAME_MAX_SIDE. Past `time_limit` seconds the pass stops, with the frames found so far.
+    """
+    started = time.monotonic()
+    with _capture(path) as capture:
+        fps, count, _, _ = _probe(capture)
+        step = max(1, round(fps / SAMPLES_PER_SECOND))
+        sampling = Sampling(seconds=count / fps)
+        changes: list[tuple[float, int, Frame, np.ndarray]] = []  # a min-heap of the largest changes
+        slots: dict[int, tuple[Frame, np.ndarray]] = {}  # even slot: its first sample
+        previous, index = None, -1
+        while capture.grab():
+            index += 1
+            if index % step:
+                continue
+            ok, image = capture.retrieve()
+            if not ok:
+                break
+            seconds, signature = index / fps, _signature(image)
+            slot = min(frames_max - 1, int(seconds * frames_max / sampling.seconds))
+            change = float(np.abs(signature - previous).mean()) if previous is not None else 0.0
+            previous = signature
+            if slot not in slots or change >= _SCENE_CHANGE:
+                frame = Frame(round(seconds, 2), _kept_copy(image))
+                slots.setdefault(slot, (frame, signature))
+                if change >= _SCENE_CHANGE:
+                    heapq.heappush(changes, (change, index, frame, signature))
+                    if len(changes) > frames_max:
+                        heapq.heappop(changes)
+            if time.monotonic() - started > time_limit:
+                sampling.complete = False
+                log.warning("Sampling %s stopped after %.0f s, at %.1f s of video", path, time_limit, seconds)
+                break
+    # The scene changes first, the largest first; then the even slots, in order.
+    candidates = [(frame, sig) for _, _, frame, sig in sorted(changes, reverse=True)] + list(slots.values())
+    kept: list[tuple[Frame, np.ndarray]] = []
+    for frame, signature in candidates:
+        if len(kept) == frames_max:
+            break
+        if all(float(np.abs(signature - other).mean()) >= _DUPLICATE for _, other in kept):
+            kept.append((frame, signature))
+    sampling.frames = sorted((frame for frame, _ in kept), key=lambda frame: frame.seconds)
+    return sampling
