@@ -17,7 +17,7 @@ import requests
 import urllib3
 from PIL import Image
 
-from profiles.tests.videos import mp4
+from core.tests.videos import mp4
 
 TIMELINE = "29104886249145907"  # a profile's posts, signed in
 PROFILE_QUERY = "27937681195819736"  # a profile's details, signed in

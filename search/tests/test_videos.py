@@ -1,0 +1,82 @@
+"""Reels found by their moment: generated videos whose words, or whose scene, are shown mid-video only, stored
+as a sync or an import stores them, indexed as the ml worker indexes them, with the image-text model off."""
+
+from datetime import UTC, datetime
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from core.tests.videos import between, mp4
+from profiles import instagram
+from profiles.models import Photo, Post, Tracking
+from profiles.services.ingest import post_ingest
+from profiles.tests.factories import make_profile
+from search.by_image import photos_by_image
+from search.indexing import photos_describe_in_process, photos_index_in_process
+from search.services import photos_search
+from search.tests.images import encoded, scene, with_words
+
+pytestmark = pytest.mark.django_db
+
+SIZE = (256, 144)
+WORDS = with_words(scene(11, size=SIZE), "MONTMARTRE", size=28)
+HARBOUR, MARKET = scene(12, size=SIZE), scene(13, size=SIZE)
+
+
+def reel(profile, shortcode: str, *, cover, video: bytes, caption: str = "", day: int = 1) -> Post:
+    """A video post stored as a sync stores it: its cover, then its video beside it."""
+    data = instagram.PostData(
+        shortcode=shortcode, media_id="", taken_at=datetime(2024, 6, day, tzinfo=UTC), caption=caption, hashtags=[],
+        mentions=[], location_name="", likes=None, comments=None, kind="video",
+        images=[instagram.ImageRef("https://scontent.cdninstagram.com/cover.jpg", "")],
+    )  # fmt: skip
+    return post_ingest(profile=profile, data=data, fetch=lambda _: encoded(cover), fetch_video=lambda: video).post
+
+
+@pytest.fixture
+def reels(settings):
+    """Ana tracks @reels: a reel with words on its middle frames only, a reel with a scene shown mid-video
+    only, and a reel of neither; all indexed by the first and second passes (the reader on, no image model)."""
+    settings.IMAGE_TEXT_MODEL = settings.DESCRIPTION_MODEL = ""
+    settings.OCR_ENGINE = "rapidocr"
+    user = get_user_model().objects.create_user("ana")
+    profile = make_profile("reels")
+    Tracking.objects.create(user=user, profile=profile)
+    plain = scene(11, size=SIZE)
+    reel(profile, "Words", cover=plain, video=mp4(seconds=4, size=SIZE, frame=between(1.6, 2.4, WORDS, plain)))
+    reel(profile, "Market", cover=HARBOUR, video=mp4(seconds=4, size=SIZE, frame=between(1.6, 2.4, MARKET, HARBOUR)))
+    reel(profile, "Other", cover=scene(14, size=SIZE), video=mp4(seconds=3, size=SIZE), caption="A walk in Paris")
+    photos_index_in_process(profile=profile)
+    photos_describe_in_process(profile=profile)
+    return user
+
+
+def test_words_shown_mid_reel_find_that_reel_first_at_their_moment(reels):
+    result = photos_search(user=reels, query="montmartre")
+    hit = result.hits[0]
+    assert hit.post.shortcode == "Words"
+    assert 1.6 <= hit.photo.video_time < 2.4
+    assert hit.photo.moment in ("0:01", "0:02")
+
+
+def test_a_frame_grabbed_from_a_reel_finds_that_reel_first_at_its_moment(reels):
+    grabbed = MARKET.resize((512, 288))  # a screenshot of the paused reel, larger than the video
+    result = photos_by_image(user=reels, image=grabbed)
+    hit = result.hits[0]
+    assert hit.post.shortcode == "Market"
+    assert 1.6 <= hit.photo.video_time < 2.4
+
+
+def test_a_reel_is_one_result_whichever_of_its_frames_match(reels):
+    result = photos_by_image(user=reels, image=HARBOUR)
+    shortcodes = [hit.post.shortcode for hit in result.hits]
+    assert shortcodes.count("Market") == 1  # its cover and its harbour frames are alike: the best stands for it
+
+
+def test_each_reel_keeps_its_cover_and_at_most_video_frames_frames(reels, settings):
+    for post in Post.objects.all():
+        frames = post.photos.exclude(video_time=None)
+        assert post.photos.get(position=1).video_time is None  # the cover, kept as before
+        assert 1 <= frames.count() <= settings.VIDEO_FRAMES
+        assert post.video_sampled_at is not None
+    assert not Photo.objects.exclude(index_error="").exists()
