@@ -1,10 +1,14 @@
 """Reels found by their moment: generated videos whose words, or whose scene, are shown mid-video only, stored
 as a sync or an import stores them, indexed as the ml worker indexes them, with the image-text model off."""
 
+import json
+import re
 from datetime import UTC, datetime
+from io import StringIO
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.management import call_command
 
 from core.tests.videos import between, mp4
 from profiles import instagram
@@ -80,3 +84,30 @@ def test_each_reel_keeps_its_cover_and_at_most_video_frames_frames(reels, settin
         assert 1 <= frames.count() <= settings.VIDEO_FRAMES
         assert post.video_sampled_at is not None
     assert not Photo.objects.exclude(index_error="").exists()
+
+
+def test_the_api_gives_the_moment_of_the_frame_that_matched(client, reels):
+    client.force_login(reels)
+    first = client.get("/api/search", {"q": "montmartre"}).json()["results"][0]
+    assert (first["post"], first["moment"]) == ("Words", Photo.objects.get(pk=first["id"]).moment)
+    assert 1.6 <= first["video_time"] < 2.4
+    assert first["permalink"] == "https://www.instagram.com/p/Words/"
+
+
+def test_search_json_and_plain_output_give_the_frames_time(reels):
+    out = StringIO()
+    call_command("search", "montmartre", "--user", "ana", "--json", stdout=out, stderr=StringIO())
+    assert 1.6 <= json.loads(out.getvalue())["results"][0]["video_time"] < 2.4
+    out = StringIO()
+    call_command("search", "montmartre", "--user", "ana", stdout=out, stderr=StringIO())
+    assert re.search(r"Words .*\(at 0:0[12]\)$", out.getvalue().splitlines()[0])
+
+
+def test_a_frames_page_names_its_moment_and_shows_the_videos_frame_strip(client, reels):
+    client.force_login(reels)
+    frame = Photo.objects.filter(post__shortcode="Market").exclude(video_time=None).last()
+    page = client.get(f"/photos/{frame.pk}/").content.decode()
+    assert f"at {frame.moment}" in page
+    strip = Photo.objects.filter(post__shortcode="Market").exclude(video_time=None)
+    assert page.count('alt="at 0:0') == strip.count() >= 2
+    assert 'aria-current="true"' in page
