@@ -59,6 +59,7 @@ class CheckedVideo:
 class Frame:
     seconds: float  # where in the video
     image: Image.Image  # RGB, at most FRAME_MAX_SIDE
+    change: float = 0.0  # how unlike the sample before it (a scene change from _SCENE_CHANGE up)
 
 
 @dataclass
@@ -175,7 +176,7 @@ def video_frames(path: str, *, frames_max: int, time_limit: float) -> Sampling:
             change = float(np.abs(signature - previous).mean()) if previous is not None else 0.0
             previous = signature
             if slot not in slots or change >= _SCENE_CHANGE:
-                frame = Frame(round(seconds, 2), _kept_copy(image))
+                frame = Frame(round(seconds, 2), _kept_copy(image), change)
                 slots.setdefault(slot, (frame, signature))
                 if change >= _SCENE_CHANGE:
                     heapq.heappush(changes, (change, index, frame, signature))

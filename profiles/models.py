@@ -202,11 +202,19 @@ def photos_searchable() -> Q:
     return Q(**searchable_models(), image_hashes__len__gt=0) | ~Q(index_error="")
 
 
+def _done_by(done: dict[str, str]) -> Q:
+    """Photos with every output of `done` from its model; a video frame left undescribed needs no description."""
+    if model := done.get("description_model"):
+        others = {name: value for name, value in done.items() if name != "description_model"}
+        return Q(**others) & (Q(description_model=model) | Q(describe=False))
+    return Q(**done)
+
+
 def photos_described() -> Q:
     """Photos the second pass is done with (described and read by the configured models), or failed for good."""
     done = described_models()
     # Q() | x is x in Django: with both roles off, every photo is as described as it will be.
-    return Q(**done) | ~Q(index_error="") if done else Q()
+    return _done_by(done) | ~Q(index_error="") if done else Q()
 
 
 def photos_awaiting_description() -> Q:
@@ -215,7 +223,7 @@ def photos_awaiting_description() -> Q:
     done = described_models()
     if not done:
         return Q(pk__in=[])
-    return Q(index_error="") & Q(**searchable_models(), image_hashes__len__gt=0) & ~Q(**done)
+    return Q(index_error="") & Q(**searchable_models(), image_hashes__len__gt=0) & ~_done_by(done)
 
 
 class PhotoQuerySet(models.QuerySet):
@@ -284,6 +292,9 @@ class Photo(models.Model):
     perceptual_hash = models.CharField(max_length=16, blank=True)
     alt_text = models.TextField(blank=True, help_text="Instagram's accessibility caption.")
     video_time = models.FloatField(null=True, blank=True, help_text="A frame's time in its post's video, in seconds.")
+    # False for a video's frames other than its most representative ones: the reader reads them, the describer
+    # (the slowest model by far) leaves them.
+    describe = models.BooleanField(default=True)
     description = models.TextField(blank=True, help_text="Written by the describer model.")
     description_model = models.CharField(max_length=200, blank=True)
     image_embedding = HalfVectorField(dimensions=settings.IMAGE_TEXT_DIMENSIONS, null=True, blank=True)

@@ -93,7 +93,14 @@ def _video_checked(*, data: instagram.PostData, fetch_video) -> tuple[CheckedVid
 
 
 def photo_store(
-    *, post: Post, position: int, image: CheckedImage, written: list[str], alt_text: str = "", video_time=None
+    *,
+    post: Post,
+    position: int,
+    image: CheckedImage,
+    written: list[str],
+    alt_text: str = "",
+    video_time: float | None = None,
+    describe: bool = True,
 ) -> Photo:
     """One checked image stored as a photo of `post`, hashed; its file's name is added to `written` (for the
     caller to remove should its transaction fail)."""
@@ -108,6 +115,7 @@ def photo_store(
         image_hash_bands=perceptual.hash_bands(hashes),
         alt_text=alt_text,
         video_time=video_time,
+        describe=describe,
     )
     name = f"{position}.{image.extension}"
     storage = Photo.image.field.storage

@@ -15,7 +15,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from core.images import image_check
-from core.videos import Sampling, VideoRefused, video_file, video_frames
+from core.videos import Frame, Sampling, VideoRefused, video_file, video_frames
 from profiles.models import Photo, Post
 from profiles.services.ingest import photo_store
 
@@ -23,6 +23,9 @@ log = logging.getLogger(__name__)
 
 # The frames are stored as JPEGs of this quality: read by the models, shown in a result.
 FRAME_QUALITY = 85
+# How many frames of a video the describer describes (its most representative: the largest scene changes,
+# then frames spread over the rest); the reader reads them all. Describing is most of indexing's time.
+DESCRIBED_FRAMES = 4
 
 
 def video_frames_store(*, post_id: int) -> list[int]:
@@ -46,14 +49,15 @@ def video_frames_store(*, post_id: int) -> list[int]:
                 return []
             sampling = _sampled(post)
             position = post.photos.aggregate(last=Max("position"))["last"] or 0
-            ids = []
+            ids, described = [], representative(sampling.frames, DESCRIBED_FRAMES)
             for offset, frame in enumerate(sampling.frames, start=1):
                 buffer = io.BytesIO()
                 frame.image.save(buffer, format="JPEG", quality=FRAME_QUALITY)
                 image = image_check(buffer.getvalue())
                 photo = photo_store(
-                    post=post, position=position + offset, image=image, video_time=frame.seconds, written=written
-                )
+                    post=post, position=position + offset, image=image, video_time=frame.seconds, written=written,
+                    describe=offset - 1 in described,
+                )  # fmt: skip
                 ids.append(photo.pk)
             post.video_sampled_at = timezone.now()
             post.save(update_fields=["video_sampled_at"])
@@ -62,6 +66,16 @@ def video_frames_store(*, post_id: int) -> list[int]:
             storage.delete(name)
         raise
     return ids
+
+
+def representative(frames: list[Frame], count: int) -> set[int]:
+    """The indexes of the `count` most representative frames: the largest scene changes, then frames spread
+    evenly over the others."""
+    changes = sorted((i for i, frame in enumerate(frames) if frame.change > 0), key=lambda i: -frames[i].change)
+    chosen = set(changes[:count])
+    rest = [i for i in range(len(frames)) if i not in chosen]
+    wanted = min(count - len(chosen), len(rest))
+    return chosen | {rest[j * len(rest) // wanted] for j in range(wanted)} if wanted > 0 else chosen
 
 
 def _sampled(post: Post) -> Sampling:

@@ -14,6 +14,7 @@ from core.tests.videos import between, mp4
 from profiles import instagram
 from profiles.models import Photo, Post, Tracking
 from profiles.services.ingest import post_ingest
+from profiles.services.videos import DESCRIBED_FRAMES
 from profiles.tests.factories import make_profile
 from search.by_image import photos_by_image
 from search.indexing import photos_describe_in_process, photos_index_in_process
@@ -111,3 +112,16 @@ def test_a_frames_page_names_its_moment_and_shows_the_videos_frame_strip(client,
     strip = Photo.objects.filter(post__shortcode="Market").exclude(video_time=None)
     assert page.count('alt="at 0:0') == strip.count() >= 2
     assert 'aria-current="true"' in page
+
+
+def test_only_a_videos_most_representative_frames_are_described_and_none_is_left_waiting(settings):
+    settings.IMAGE_TEXT_MODEL = ""  # the tiny describer and text model only
+    profile = make_profile("reels")
+    scenes = [scene(20 + n, size=SIZE) for n in range(8)]  # a cut every half second
+    reel(profile, "Cuts", cover=scenes[0], video=mp4(seconds=4, size=SIZE, frame=lambda s: scenes[int(s * 2)]))
+    photos_index_in_process(profile=profile)
+    photos_describe_in_process(profile=profile)
+    frames = Photo.objects.exclude(video_time=None)
+    assert frames.count() >= 8
+    assert frames.exclude(description="").count() == DESCRIBED_FRAMES
+    assert not Photo.objects.awaiting_description().exists()
