@@ -165,10 +165,13 @@ def index_job_uncounted(*, job: Job) -> list[int]:
 
 
 def photos_to_index(*, profile) -> list[int]:
-    """Photos (of the profile, or all) the first pass has to do; failed ones get another chance."""
+    """Photos (of the profile, or all) the first pass has to do; failed ones get another chance. The covers of
+    videos not sampled yet (stored before their post's cover was indexed, or before videos were) come too:
+    their batch samples them."""
     photos = Photo.objects.of_profile(profile)
     photos.unreadable().update(index_error="")
-    return list(photos.not_searchable().order_by("pk").values_list("pk", flat=True))
+    unsampled = photos.filter(position=1, post__video_sampled_at__isnull=True).exclude(post__video="")
+    return list((photos.not_searchable() | unsampled).order_by("pk").values_list("pk", flat=True).distinct())
 
 
 def photos_describe_queue(*, photos, requeue_before: datetime | None = None) -> int:

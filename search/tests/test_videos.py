@@ -9,8 +9,10 @@ from io import StringIO
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.utils import timezone
 
 from core.tests.videos import between, mp4
+from jobs.models import Job
 from profiles import instagram
 from profiles.models import Photo, Post, Tracking
 from profiles.services.ingest import post_ingest
@@ -125,3 +127,17 @@ def test_only_a_videos_most_representative_frames_are_described_and_none_is_left
     assert frames.count() >= 8
     assert frames.exclude(description="").count() == DESCRIBED_FRAMES
     assert not Photo.objects.awaiting_description().exists()
+
+
+def test_reindex_samples_a_video_stored_after_its_cover_was_indexed(settings, django_capture_on_commit_callbacks):
+    settings.IMAGE_TEXT_MODEL = settings.DESCRIPTION_MODEL = ""
+    profile = make_profile("reels")
+    post = reel(profile, "Late", cover=HARBOUR, video=mp4(seconds=2, size=SIZE, frame=between(1, 2, MARKET, HARBOUR)))
+    Post.objects.filter(pk=post.pk).update(video_sampled_at=timezone.now())  # as if indexed before videos came
+    photos_index_in_process(profile=profile)
+    Post.objects.filter(pk=post.pk).update(video_sampled_at=None)
+    call_command("reindex", stdout=StringIO())
+    _, queued = Job.objects.filter(kind=Job.Kind.INDEX).order_by("pk")  # the reindex queued one more job
+    assert list(queued.job_photos.values_list("photo__position", flat=True)) == [1]  # the cover, to sample its video
+    photos_index_in_process(profile=profile)  # what the ml worker would do with it
+    assert post.photos.exclude(video_time=None).exists()
