@@ -8,15 +8,18 @@ truncated file fails here), its size, duration and pixels capped, with a reason 
     video_check(bytes)  --> CheckedVideo (stored beside the post's cover)
     video_frames(path)  --> at most `frames_max` Frames: one pass over the video, a few samples a second;
                             the scene changes first (the samples most unlike the one before), then one
-                            sample per even slot, near-identical ones dropped; in at most `time_limit` s.
+                            sample per even slot (a second at least), near-identical ones dropped; in at
+                            most `time_limit` s.
 """
 
 import hashlib
 import heapq
 import logging
+import math
 import shutil
 import tempfile
 import time
+from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -33,10 +36,15 @@ log = logging.getLogger(__name__)
 _FTYP = b"ftyp"
 # How many samples a second the pass compares; the frames kept come from these.
 SAMPLES_PER_SECOND = 4
-# A sample this unlike the one before (mean difference of a 32x32 grey copy, 0 to 1) is a scene change;
-# one less unlike any frame kept than _DUPLICATE is a copy of it and is dropped.
-_SCENE_CHANGE = 0.08
+# A scene changes where a sample's colours (a histogram, compared with the sample before: 0 the same to 1 none
+# in common) change at least _SCENE_CHANGE and _SCENE_RATIO times as much as they usually do (the median of the
+# last _USUAL samples): a camera moving across one scene changes them steadily, a cut or words appearing at
+# once. A sample whose 32x32 grey copy differs from a frame kept by less than _DUPLICATE (a mean, 0 to 1) is
+# a copy of it and is dropped.
+_SCENE_CHANGE, _SCENE_RATIO, _USUAL = 0.05, 1.8, 8
 _DUPLICATE = 0.006
+# The even slots are at least this long: a short clip is not cut into frames_max slices.
+SECONDS_PER_SLOT = 1.0
 # Frames are kept at most this wide or high: enough for the models (512) and a result's picture.
 FRAME_MAX_SIDE = 640
 
@@ -59,7 +67,7 @@ class CheckedVideo:
 class Frame:
     seconds: float  # where in the video
     image: Image.Image  # RGB, at most FRAME_MAX_SIDE
-    change: float = 0.0  # how unlike the sample before it (a scene change from _SCENE_CHANGE up)
+    change: float = 0.0  # a scene change: how much more than usual its colours changed (0: not one)
 
 
 @dataclass
@@ -142,6 +150,13 @@ def _signature(frame: np.ndarray) -> np.ndarray:
     return cv2.resize(grey, (32, 32), interpolation=cv2.INTER_AREA).astype(np.float32) / 255
 
 
+def _histogram(frame: np.ndarray) -> np.ndarray:
+    """The share of each of 8x8x8 colours in a small copy of the frame."""
+    small = cv2.resize(frame, (64, 64), interpolation=cv2.INTER_AREA)
+    counts = cv2.calcHist([small], [0, 1, 2], None, [8, 8, 8], [0, 256] * 3).ravel()
+    return counts / counts.sum()
+
+
 def _kept_copy(frame: np.ndarray) -> Image.Image:
     height, width = frame.shape[:2]
     scale = min(1.0, FRAME_MAX_SIDE / max(height, width))
@@ -161,9 +176,10 @@ def video_frames(path: str, *, frames_max: int, time_limit: float) -> Sampling:
         fps, count, _, _ = _probe(capture)
         step = max(1, round(fps / SAMPLES_PER_SECOND))
         sampling = Sampling(seconds=count / fps)
+        slot_count = max(1, min(frames_max, math.ceil(sampling.seconds / SECONDS_PER_SLOT)))
         changes: list[tuple[float, int, Frame, np.ndarray]] = []  # a min-heap of the largest changes
         slots: dict[int, tuple[Frame, np.ndarray]] = {}  # even slot: its first sample
-        previous, index = None, -1
+        previous, usual, index = None, deque(maxlen=_USUAL), -1
         while capture.grab():
             index += 1
             if index % step:
@@ -171,14 +187,21 @@ def video_frames(path: str, *, frames_max: int, time_limit: float) -> Sampling:
             ok, image = capture.retrieve()
             if not ok:
                 break
-            seconds, signature = index / fps, _signature(image)
-            slot = min(frames_max - 1, int(seconds * frames_max / sampling.seconds))
-            change = float(np.abs(signature - previous).mean()) if previous is not None else 0.0
-            previous = signature
-            if slot not in slots or change >= _SCENE_CHANGE:
+            seconds, signature, histogram = index / fps, _signature(image), _histogram(image)
+            slot = min(slot_count - 1, int(seconds * slot_count / sampling.seconds))
+            difference = float(np.abs(histogram - previous).sum() / 2) if previous is not None else 0.0
+            baseline = float(np.median(usual)) if usual else 0.0
+            # Until what is usual is known (the first samples), only a plain cut counts.
+            floor = _SCENE_CHANGE if len(usual) >= 2 else 4 * _SCENE_CHANGE
+            is_change = previous is not None and difference >= max(floor, _SCENE_RATIO * baseline)
+            change = difference - baseline if is_change else 0.0
+            if previous is not None:
+                usual.append(difference)
+            previous = histogram
+            if slot not in slots or is_change:
                 frame = Frame(round(seconds, 2), _kept_copy(image), change)
                 slots.setdefault(slot, (frame, signature))
-                if change >= _SCENE_CHANGE:
+                if is_change:
                     heapq.heappush(changes, (change, index, frame, signature))
                     if len(changes) > frames_max:
                         heapq.heappop(changes)
