@@ -22,7 +22,7 @@ import time
 from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import BinaryIO
 
 import cv2
@@ -213,9 +213,12 @@ def video_frames(path: str, *, frames_max: int, time_limit: float) -> Sampling:
     candidates = [(frame, sig) for _, _, frame, sig in sorted(changes, reverse=True)] + list(slots.values())
     kept: list[tuple[Frame, np.ndarray]] = []
     for frame, signature in candidates:
-        if len(kept) == frames_max:
-            break
-        if all(float(np.abs(signature - other).mean()) >= _DUPLICATE for _, other in kept):
+        copy_of = next((n for n, (_, other) in enumerate(kept) if np.abs(signature - other).mean() < _DUPLICATE), None)
+        if copy_of is None and len(kept) < frames_max:
             kept.append((frame, signature))
+        elif copy_of is not None and frame.seconds < kept[copy_of][0].seconds:
+            # A scene shown twice is named by its first moment (with the larger change of the two).
+            change = max(frame.change, kept[copy_of][0].change)
+            kept[copy_of] = (replace(frame, change=change), signature)
     sampling.frames = sorted((frame for frame, _ in kept), key=lambda frame: frame.seconds)
     return sampling

@@ -1,4 +1,8 @@
-"""Real small videos for the tests, made here with OpenCV's bundled FFmpeg (MPEG-4 in an MP4 container)."""
+"""Real small videos for the tests, made here with OpenCV's bundled FFmpeg (MPEG-4 in an MP4 container).
+
+OpenCV's FFmpeg writes no H.264: `fixtures/h264.mp4` (3 s, 160x96, 10 fps, blue, yellow from 1 s to 2 s) was
+written once with PyAV's libx264 (PyAV is not a dependency), so that the tests read what Instagram serves.
+"""
 
 import os
 import tempfile
