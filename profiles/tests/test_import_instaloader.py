@@ -1,5 +1,6 @@
 import json
 import lzma
+import shutil
 import zlib
 from io import BytesIO, StringIO
 from pathlib import Path
@@ -16,9 +17,9 @@ pytestmark = pytest.mark.django_db
 FOLDER = Path(__file__).parent / "fixtures" / "instaloader" / "natgeotravel"
 
 
-def run_import(*args):
+def run_import(*args, path=FOLDER):
     out, err = StringIO(), StringIO()
-    call_command("import_instaloader", str(FOLDER), *args, stdout=out, stderr=err)
+    call_command("import_instaloader", str(path), *args, stdout=out, stderr=err)
     return out.getvalue(), err.getvalue()
 
 
@@ -263,3 +264,18 @@ def test_an_import_never_makes_a_private_profile_public():
     run_import()
     assert InstagramProfile.objects.get().is_private is True
     assert InstagramProfile.objects.get().full_name == "Nat Geo Travel"  # the rest of what it says is taken
+
+
+def test_it_stores_the_video_beside_a_video_posts_cover():
+    run_import()
+    post = Post.objects.get(shortcode="C7video0003")
+    assert post.video.read() == (FOLDER / "2024-05-26_05-06-40_UTC.mp4").read_bytes()
+
+
+def test_a_corrupt_video_in_the_folder_is_named_and_skipped(tmp_path):
+    folder = tmp_path / "natgeotravel"
+    shutil.copytree(FOLDER, folder)
+    (folder / "2024-05-26_05-06-40_UTC.mp4").write_bytes(b"\x00\x00\x00\x18ftypmp42 not a video")
+    _, err = run_import(path=folder)
+    assert "Skipped 2024-05-26_05-06-40_UTC.mp4: truncated or corrupt video" in err
+    assert Post.objects.get(shortcode="C7video0003").photos.count() == 1  # its cover kept
