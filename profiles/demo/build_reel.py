@@ -21,8 +21,8 @@ from profiles.demo.posts import OWNER
 
 REEL = {
     "date": "2024-06-15T08:45:00",
-    "photos": [{"alt": "May be a video of a cup of espresso, then a cat"}],
-    "caption": "Slow Saturday: espresso first, then the cat wants breakfast ☕🐱 #reels #coffee #cat",
+    "photos": [{"alt": "May be a video of a cup of coffee, then a cat"}],
+    "caption": "Slow Saturday: a coffee first, then the cat wants her breakfast ☕🐱 #reels #coffee #cat",
     "likes": 321,
 }
 SIZE, FPS, SECONDS = (360, 640), 15, 6
