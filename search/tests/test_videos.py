@@ -20,7 +20,7 @@ from profiles.services.videos import DESCRIBED_FRAMES
 from profiles.tests.factories import make_profile
 from search.by_image import photos_by_image
 from search.indexing import photos_describe_in_process, photos_index_in_process
-from search.services import photos_search
+from search.services import photos_search, photos_similar
 from search.tests.images import encoded, scene, with_words
 
 pytestmark = pytest.mark.django_db
@@ -141,3 +141,18 @@ def test_reindex_samples_a_video_stored_after_its_cover_was_indexed(settings, dj
     assert list(queued.job_photos.values_list("photo__position", flat=True)) == [1]  # the cover, to sample its video
     photos_index_in_process(profile=profile)  # what the ml worker would do with it
     assert post.photos.exclude(video_time=None).exists()
+
+
+def test_a_profiles_page_shows_a_reels_cover_and_its_page_the_frame_strip(client, reels):
+    client.force_login(reels)
+    page = client.get("/@reels/").content.decode()
+    assert page.count('class="hit"') == 3  # one card a reel: its cover, not its frames
+    cover = Photo.objects.get(post__shortcode="Market", position=1)
+    assert page.count('alt="at 0:0') == 0
+    assert client.get(f"/photos/{cover.pk}/").content.decode().count('alt="at 0:0') >= 2
+
+
+def test_more_like_this_shows_a_reel_once(reels):
+    photo = Photo.objects.get(post__shortcode="Other", position=1)
+    similar = photos_similar(user=reels, photo_id=photo.pk)
+    assert sorted(p.post.shortcode for p in similar) == ["Market", "Words"]  # each reel once, by its nearest photo
