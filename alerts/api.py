@@ -78,6 +78,8 @@ class NotificationOut(Schema):
     photo_url: str = Field(description="The photo's page, with its post")
     thumbnail_url: str
     permalink: str = Field(description="The post on Instagram")
+    video_time: float | None = Field(description="A video's frame: where it is in the video, in seconds")
+    moment: str = Field(description='A video\'s frame: where it is in the video, as "0:04"; empty for a photo')
 
 
 class NotificationsOut(Schema):
@@ -200,6 +202,8 @@ def notifications(
                 "photo_url": request.build_absolute_uri(reverse("photo_detail", args=[n.photo_id])),
                 "thumbnail_url": request.build_absolute_uri(reverse("photo_thumbnail", args=[n.photo_id])),
                 "permalink": n.photo.post.permalink,
+                "video_time": n.photo.video_time,
+                "moment": n.photo.moment,
             }
             for n in found
         ],

@@ -17,7 +17,14 @@ through the same code, on the embedded PostgreSQL, from photos never indexed:
 Models are loaded and warmed up before any run is timed. searchable_ratio is searchable_photos_per_s
 over pipeline_photos_per_s: how much sooner a profile is searchable than described.
 
-    .venv/bin/python bench/indexing.py [--photos 16]
+Videos: reels of 720x1280 at 30 frames a second (MPEG-4 Part 2, which OpenCV's bundled FFmpeg writes;
+Instagram serves H.264, which it decodes at a similar cost), each a few scenes cut at random times, the
+camera panning across each. Each is sampled as the ml worker samples it (profiles.services.videos: decode,
+scene changes, frames stored and hashed), then its frames go through both passes in batches, as above.
+video_seconds_per_s is the seconds of video so indexed per second, sampling_video_seconds_per_s the
+sampling alone, frames_per_video_minute the frames kept per minute of video.
+
+    .venv/bin/python bench/indexing.py [--photos 16] [--videos 3] [--video-seconds 20]
 
 The last line is one JSON object with the figures.
 """
@@ -103,6 +110,73 @@ def make_photos(count: int) -> list[int]:
     return ids
 
 
+def reel_mp4(seed: int, seconds: int, path: Path) -> None:
+    """A reel: 720x1280 at 30 fps, 3 to 5 scenes cut at random times, each panning sideways."""
+    import cv2
+    import numpy as np
+    from PIL import Image
+
+    rng = random.Random(seed)
+    cuts = sorted(rng.uniform(1, seconds - 1) for _ in range(rng.randint(2, 4)))
+    scenes = []
+    for _ in range(len(cuts) + 1):
+        small = Image.new("RGB", (6, 10))
+        small.putdata([tuple(rng.randrange(256) for _ in range(3)) for _ in range(60)])
+        scenes.append(np.asarray(small.resize((1440, 1280), Image.Resampling.BICUBIC))[:, :, ::-1].copy())
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), 30, (720, 1280))
+    for index in range(seconds * 30):
+        scene = sum(index / 30 >= cut for cut in cuts)
+        pan = (index * 4) % 720
+        writer.write(np.ascontiguousarray(scenes[scene][:, pan : pan + 720]))
+    writer.release()
+
+
+def make_videos(count: int, seconds: int) -> list[int]:
+    """Video posts of `seconds` each, their video stored as a sync stores it; the posts' ids."""
+    import tempfile
+    from datetime import UTC, datetime
+
+    from django.core.files.base import ContentFile
+
+    from core.videos import video_check
+    from profiles.models import InstagramProfile, Post
+
+    profile = InstagramProfile.objects.create(username="benchreels")
+    ids = []
+    for number in range(count):
+        with tempfile.TemporaryDirectory() as folder:
+            reel_mp4(number, seconds, Path(folder) / "reel.mp4")
+            checked = video_check((Path(folder) / "reel.mp4").read_bytes())
+        post = Post.objects.create(
+            profile=profile, shortcode=f"Reel{number:04d}", taken_at=datetime(2024, 1, 1, tzinfo=UTC),
+            kind=Post.Kind.VIDEO, caption="A day out #reels", video_seconds=checked.seconds,
+        )  # fmt: skip
+        post.video.save("video.mp4", ContentFile(checked.data, name="video.mp4"))
+        ids.append(post.pk)
+    return ids
+
+
+def timed_videos(post_ids: list[int], batch_size: int) -> dict:
+    """Each video sampled into frames, then its frames through both passes; the figures of the videos."""
+    from profiles.models import Post
+    from profiles.services.videos import video_frames_store
+
+    Post.objects.filter(pk__in=post_ids).update(video_sampled_at=None)
+    started = time.perf_counter()
+    frame_ids = [pk for post_id in post_ids for pk in video_frames_store(post_id=post_id)]
+    sampling_s = time.perf_counter() - started
+    indexing_s, stages = timed_run(frame_ids, batch_size, forget=False)
+    seconds = sum(Post.objects.filter(pk__in=post_ids).values_list("video_seconds", flat=True))
+    return {
+        "video_seconds_per_s": round(seconds / (sampling_s + indexing_s), 3),
+        "sampling_video_seconds_per_s": round(seconds / sampling_s, 2),
+        "frames_per_video_minute": round(len(frame_ids) * 60 / seconds, 1),
+        "video_frames": len(frame_ids),
+        "video_seconds": seconds,
+        "video_stages_s": {"sampling": round(sampling_s, 2)} | {stage: round(s, 2) for stage, s in stages.items()},
+    }
+
+
 def forget_outputs() -> None:
     """Both runs start from photos never indexed: no model output, no thumbnail made yet."""
     import shutil
@@ -154,6 +228,8 @@ def timed_run(ids: list[int], batch_size: int, index=None, *, forget: bool = Tru
 def main() -> None:
     parser = harness.parser(__doc__)
     parser.add_argument("--photos", type=int, default=16)
+    parser.add_argument("--videos", type=int, default=3)
+    parser.add_argument("--video-seconds", type=int, default=20)
     args = harness.start(parser)
     import logging
     import tempfile
@@ -184,6 +260,8 @@ def main() -> None:
         searchable_s, searchable_stages = timed_run(ids, batch_size, photos_index_searchable)
         described_s, described_stages = timed_run(ids, batch_size, photos_describe, forget=False)
 
+        videos = timed_videos(make_videos(args.videos, args.video_seconds), batch_size) if args.videos else {}
+
     figures = {
         "pipeline_photos_per_s": round(len(ids) / pipeline_s, 3),
         "baseline_photos_per_s": round(len(ids) / baseline_s, 3),
@@ -197,6 +275,7 @@ def main() -> None:
         "two_passes_photos_per_s": round(len(ids) / (searchable_s + described_s), 3),
         "searchable_stages_s": {stage: round(seconds, 2) for stage, seconds in searchable_stages.items()},
         "described_stages_s": {stage: round(seconds, 2) for stage, seconds in described_stages.items()},
+        **videos,
         "photos": len(ids),
         "batch_size": batch_size,
         "pipeline_dtype": dtype,
@@ -216,6 +295,12 @@ def main() -> None:
         f"both passes as separate tasks: {figures['two_passes_photos_per_s']} photos/s "
         f"(second pass {figures['described_stages_s']})"
     )
+    if videos:
+        print(
+            f"videos: {videos['video_seconds_per_s']} s of video indexed per s (sampling alone "
+            f"{videos['sampling_video_seconds_per_s']}), {videos['frames_per_video_minute']} frames per minute "
+            f"{videos['video_stages_s']}"
+        )
     harness.report(figures)
 
 

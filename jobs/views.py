@@ -89,7 +89,8 @@ def profile_detail(request, username):
     }
     if request.htmx:
         return render(request, "profiles/_status.html", context)  # what the page polls while a job runs
-    photos = Photo.objects.filter(post__profile=profile).select_related("post__profile")
+    # A reel shows its cover here; its frames are on the cover's page (their strip) and in searches.
+    photos = Photo.objects.filter(post__profile=profile, video_time=None).select_related("post__profile")
     photos = photos.order_by("-post__taken_at", "position")
     context["photos"] = Paginator(photos, PHOTOS_PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "profiles/profile.html", context)

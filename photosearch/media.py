@@ -13,11 +13,11 @@ from django.core.files.storage import default_storage
 from django.utils import timezone
 
 from jobs.models import Job
-from profiles.models import InstagramProfile, Photo
+from profiles.models import InstagramProfile, Photo, Post
 from search.thumbnails import thumbnail_name
 
-# The folders photosearch writes in (photos, their thumbnails, profile pictures, imported zips).
-FOLDERS = ("photos", "thumbnails", "profiles", "imports")
+# The folders photosearch writes in (photos, their thumbnails, videos, profile pictures, imported zips).
+FOLDERS = ("photos", "thumbnails", "videos", "profiles", "imports")
 
 
 def _stored(folder: str) -> Iterator[str]:
@@ -35,6 +35,7 @@ def _named() -> set[str]:
     """Every file name a row holds (thumbnails are named after their photo)."""
     names = set(Photo.objects.values_list("image", flat=True))
     names |= {thumbnail_name(Photo(pk=pk, sha256=sha)) for pk, sha in Photo.objects.values_list("pk", "sha256")}
+    names |= set(Post.objects.exclude(video="").values_list("video", flat=True))
     names |= set(InstagramProfile.objects.exclude(profile_picture="").values_list("profile_picture", flat=True))
     names |= set(Job.objects.exclude(source_file="").values_list("source_file", flat=True))
     return names

@@ -62,12 +62,8 @@ INSTALLED_APPS = [
     "django_htmx",
     # The API's docs page (Swagger UI) from these static files, not from a CDN the CSP would refuse.
     "ninja",
-    "accounts",
-    "profiles",
-    "jobs",
-    "search",
-    "alerts",
-]
+    "accounts", "profiles", "jobs", "search", "alerts",
+]  # fmt: skip
 
 MIDDLEWARE = [
     # A body over its path's limit is refused before anything reads it (the CSRF check would, then the login).
@@ -209,9 +205,7 @@ THROTTLE_RATES = {
 # The most profiles one account may track (each is synced every PROFILE_REFRESH_HOURS, through one Instagram account).
 TRACKED_PROFILES_PER_USER = env_int("TRACKED_PROFILES_PER_USER", 200, minimum=1)
 
-LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "home"
-LOGOUT_REDIRECT_URL = "login"
+LOGIN_URL, LOGIN_REDIRECT_URL, LOGOUT_REDIRECT_URL = "login", "home", "login"
 
 if email_host := env_str("EMAIL_HOST"):
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
@@ -313,8 +307,7 @@ if CELERY_TASK_TIME_LIMIT <= CELERY_TASK_SOFT_TIME_LIMIT:
 # to be delivered again, which every task here survives because each one is idempotent. Without
 # reject-on-worker-lost, a pool child killed mid-task (out of memory, kill -9, the hard time limit)
 # would be acknowledged all the same, and its job left running for ever.
-CELERY_TASK_ACKS_LATE = True
-CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_TASK_ACKS_LATE = CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TRACK_STARTED = True
 CELERY_RESULT_EXPIRES = 24 * 3600
@@ -391,6 +384,13 @@ INSTAGRAM_BACKOFF_SECONDS = env_int("INSTAGRAM_BACKOFF_SECONDS", 15 * 60, minimu
 INSTAGRAM_MAX_RETRIES = env_int("INSTAGRAM_MAX_RETRIES", 8, minimum=0, maximum=100)
 # Biggest image accepted from Instagram's CDN or from an imported folder, in bytes.
 INSTAGRAM_MAX_IMAGE_BYTES = env_int("INSTAGRAM_MAX_IMAGE_BYTES", 30 * 1024 * 1024, minimum=1024)
+# Videos (core/videos.py): fetched and imported beside their cover (off: the cover alone), bigger or longer ones
+# refused; each is sampled by the ml worker into at most VIDEO_FRAMES frames, within VIDEO_SAMPLE_SECONDS.
+VIDEO_DOWNLOAD = env_bool("VIDEO_DOWNLOAD", True)
+VIDEO_MAX_BYTES = env_int("VIDEO_MAX_BYTES", 200 * 1024**2, minimum=1024)
+VIDEO_MAX_SECONDS = env_int("VIDEO_MAX_SECONDS", 15 * 60, minimum=1)
+VIDEO_FRAMES = env_int("VIDEO_FRAMES", 16, minimum=1, maximum=64)
+VIDEO_SAMPLE_SECONDS = env_int("VIDEO_SAMPLE_SECONDS", 120, minimum=1)
 # Every tracked profile is synced again this often by Celery beat (a profile nobody tracks is not).
 PROFILE_REFRESH_HOURS = env_int("PROFILE_REFRESH_HOURS", 24, minimum=1)
 # "Refresh now" on a profile is refused this long after its last sync began (one user cannot hammer Instagram).

@@ -2,7 +2,7 @@
 
 instaloader names every file of a post after its date (`2021-03-23_11-21-40_UTC`): the metadata
 (`.json.xz` or `.json`), the caption (`.txt`), the image or video thumbnail (`.jpg`), carousel slides
-(`_1.jpg`, `_2.jpg`, ...) and videos (`.mp4`, never read here).
+(`_1.jpg`, `_2.jpg`, ...) and a video post's video (`.mp4`).
 """
 
 import re
@@ -22,12 +22,13 @@ _IMAGE_EXTENSIONS = {"jpg", "jpeg", "png", "webp"}
 
 @dataclass
 class FolderPost:
-    """One post of the folder: its metadata file and its images by position (1 for the first)."""
+    """One post of the folder: its metadata file, its images by position (1 for the first), its video."""
 
     stem: str
     metadata: Path | None = None
     caption_file: Path | None = None
     images: dict[int, Path] = field(default_factory=dict)
+    video: Path | None = None
 
 
 def folder_posts(path: Path) -> list[FolderPost]:
@@ -46,6 +47,8 @@ def folder_posts(path: Path) -> list[FolderPost]:
                 post.metadata = file
         elif extension == "txt":
             post.caption_file = file
+        elif extension == "mp4":
+            post.video = file
         elif extension in _IMAGE_EXTENSIONS:
             post.images[int(match["slide"] or 1)] = file
     return [posts[stem] for stem in sorted(posts)]

@@ -68,7 +68,7 @@ def _new_loader() -> instaloader.Instaloader:
     return instaloader.Instaloader(
         sleep=settings.INSTAGRAM_PAUSE_BETWEEN_REQUESTS,
         quiet=True,
-        download_videos=False,
+        download_videos=False,  # its own downloads are never used: video_download fetches a video
         save_metadata=False,
         compress_json=True,
         max_connection_attempts=2,  # the second attempt after a 429 is where instaloader asks to wait
@@ -211,7 +211,16 @@ def _post_data(post: instaloader.Post) -> PostData:
         ),
         kind=_KINDS.get(node.get("__typename"), "image"),
         images=_image_refs(node),
+        video_url=_video_url(node),
     )
+
+
+def _video_url(node: dict) -> str:
+    """A video post's video link, read from data already fetched (the v1 media's best version, or GraphQL's)."""
+    iphone = node.get("iphone_struct") or node
+    if versions := iphone.get("video_versions"):
+        return versions[0].get("url") or ""
+    return node.get("video_url") or ""
 
 
 def _profile_data(profile: instaloader.Profile) -> ProfileData:
@@ -297,16 +306,24 @@ _MAX_REDIRECTS = 3
 
 def image_download(url: str) -> bytes:
     """The bytes of one image from Instagram's CDN; refuses other hosts (redirects included) and oversized answers."""
-    limit = settings.INSTAGRAM_MAX_IMAGE_BYTES
+    return _download(url, limit=settings.INSTAGRAM_MAX_IMAGE_BYTES, what="image")
+
+
+def video_download(url: str) -> bytes:
+    """The bytes of one video from Instagram's CDN, as image_download fetches an image, at most VIDEO_MAX_BYTES."""
+    return _download(url, limit=settings.VIDEO_MAX_BYTES, what="video")
+
+
+def _download(url: str, *, limit: int, what: str) -> bytes:
     try:
         response = _get_following_instagram_redirects(url)
         with response:
             _raise_for_download_status(response)
             data = response.raw.read(limit + 1, decode_content=True)
     except ie.QueryReturnedForbiddenException:
-        raise ImageExpired("Instagram's link to this image has expired.") from None
+        raise ImageExpired(f"Instagram's link to this {what} has expired.") from None
     except ie.QueryReturnedNotFoundException:
-        raise ImageUnavailable("Instagram no longer has this image.") from None
+        raise ImageUnavailable(f"Instagram no longer has this {what}.") from None
     except (ie.ConnectionException, requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
         # The CDN is not rate-limited: this is the network. The post is not stored yet; a retry gets it.
         logger.warning("Instagram's CDN: %s", exc)
@@ -314,7 +331,7 @@ def image_download(url: str) -> bytes:
             settings.INSTAGRAM_BACKOFF_SECONDS, "Instagram's images could not be reached."
         ) from None
     if len(data) > limit:
-        raise ImageUnavailable(f"This image is larger than {limit} bytes.")
+        raise ImageUnavailable(f"This {what} is larger than {limit} bytes.")
     return data
 
 

@@ -58,6 +58,7 @@ class PostData:
     comments: int | None
     kind: str
     images: list[ImageRef]
+    video_url: str = ""  # a video post's video, on Instagram's CDN
 
 
 @dataclass(frozen=True)

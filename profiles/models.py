@@ -125,6 +125,10 @@ class PrivateProfileAccess(models.Model):
         return f"{self.user} may see {self.profile}"
 
 
+def video_upload_to(post: "Post", filename: str) -> str:
+    return f"videos/{post.profile.username}/{post.shortcode}.mp4"
+
+
 class Post(models.Model):
     class Kind(models.TextChoices):
         IMAGE = "image", _("Image")
@@ -142,6 +146,11 @@ class Post(models.Model):
     likes = models.PositiveIntegerField(null=True, blank=True, help_text="Empty where Instagram hides it.")
     comments = models.PositiveIntegerField(null=True, blank=True)
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.IMAGE)
+    # A video post's video, stored beside its cover (core/videos.py checked it); its frames are photos of the post.
+    video = models.FileField(upload_to=video_upload_to, blank=True)
+    video_seconds = models.FloatField(null=True, blank=True)
+    # When the ml worker sampled the video into frames (search.indexing): each video is sampled once.
+    video_sampled_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -193,11 +202,19 @@ def photos_searchable() -> Q:
     return Q(**searchable_models(), image_hashes__len__gt=0) | ~Q(index_error="")
 
 
+def _done_by(done: dict[str, str]) -> Q:
+    """Photos with every output of `done` from its model; a video frame left undescribed needs no description."""
+    if model := done.get("description_model"):
+        others = {name: value for name, value in done.items() if name != "description_model"}
+        return Q(**others) & (Q(description_model=model) | Q(describe=False))
+    return Q(**done)
+
+
 def photos_described() -> Q:
     """Photos the second pass is done with (described and read by the configured models), or failed for good."""
     done = described_models()
     # Q() | x is x in Django: with both roles off, every photo is as described as it will be.
-    return Q(**done) | ~Q(index_error="") if done else Q()
+    return _done_by(done) | ~Q(index_error="") if done else Q()
 
 
 def photos_awaiting_description() -> Q:
@@ -206,7 +223,7 @@ def photos_awaiting_description() -> Q:
     done = described_models()
     if not done:
         return Q(pk__in=[])
-    return Q(index_error="") & Q(**searchable_models(), image_hashes__len__gt=0) & ~Q(**done)
+    return Q(index_error="") & Q(**searchable_models(), image_hashes__len__gt=0) & ~_done_by(done)
 
 
 class PhotoQuerySet(models.QuerySet):
@@ -264,7 +281,7 @@ def photo_upload_to(photo: "Photo", filename: str) -> str:
 
 
 class Photo(models.Model):
-    """One image of a post: the post's image, a carousel slide, or a video's thumbnail."""
+    """One image of a post: the post's image, a carousel slide, a video's thumbnail, or a frame of its video."""
 
     post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="photos")
     position = models.PositiveSmallIntegerField(default=1, help_text="1 for the first image of the post.")
@@ -274,6 +291,10 @@ class Photo(models.Model):
     sha256 = models.CharField(max_length=64)
     perceptual_hash = models.CharField(max_length=16, blank=True)
     alt_text = models.TextField(blank=True, help_text="Instagram's accessibility caption.")
+    video_time = models.FloatField(null=True, blank=True, help_text="A frame's time in its post's video, in seconds.")
+    # False for a video's frames other than its most representative ones: the reader reads them, the describer
+    # (the slowest model by far) leaves them.
+    describe = models.BooleanField(default=True)
     description = models.TextField(blank=True, help_text="Written by the describer model.")
     description_model = models.CharField(max_length=200, blank=True)
     image_embedding = HalfVectorField(dimensions=settings.IMAGE_TEXT_DIMENSIONS, null=True, blank=True)
@@ -314,6 +335,14 @@ class Photo(models.Model):
     def slide(self) -> int | None:
         """The photo's number within its post when the post is a carousel, else None (reads `post`)."""
         return self.position if self.post.kind == Post.Kind.CAROUSEL else None
+
+    @property
+    def moment(self) -> str:
+        """Where this frame is in its post's video ("0:04"); empty for a photo."""
+        if self.video_time is None:
+            return ""
+        hours, rest = divmod(int(self.video_time), 3600)
+        return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
 
 
 class InstagramSession(models.Model):

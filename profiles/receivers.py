@@ -5,7 +5,7 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from core.files import file_delete_on_commit
-from profiles.models import InstagramProfile, Photo, Tracking
+from profiles.models import InstagramProfile, Photo, Post, Tracking
 
 
 # Every new account tracks the demo profile, so there is something to search at once; it can stop any time.
@@ -16,11 +16,16 @@ def track_demo_on_sign_up(sender, instance, created, raw=False, **kwargs):
         Tracking.objects.bulk_create([Tracking(user=instance, profile=demo) for demo in demos], ignore_conflicts=True)
 
 
-# A photo's file, and a profile's picture, go with their rows (a profile deleted takes its posts and photos
-# along: Django's cascade sends this for each), once the deletion commits.
+# A photo's file, a post's video and a profile's picture go with their rows (a profile deleted takes its posts
+# and photos along: Django's cascade sends this for each), once the deletion commits.
 @receiver(post_delete, sender=Photo, dispatch_uid="profiles.photo_file_delete")
 def photo_file_delete(sender, instance, **kwargs):
     file_delete_on_commit(instance.image.storage, instance.image.name)
+
+
+@receiver(post_delete, sender=Post, dispatch_uid="profiles.post_video_delete")
+def post_video_delete(sender, instance, **kwargs):
+    file_delete_on_commit(instance.video.storage, instance.video.name)
 
 
 @receiver(post_delete, sender=InstagramProfile, dispatch_uid="profiles.profile_picture_delete")

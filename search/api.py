@@ -26,6 +26,8 @@ class PhotoOut(Schema):
     profile: str
     taken_at: datetime
     slide: int | None = Field(description="The photo's number in a carousel")
+    video_time: float | None = Field(description="A video's frame: where it is in the video, in seconds")
+    moment: str = Field(description='A video\'s frame: where it is in the video, as "0:04"; empty for a photo')
     description: str
     alt_text: str
     text_in_photo: str = Field(description="The words read in the photo (OCR)")
@@ -68,6 +70,8 @@ def _photo(photo: Photo, absolute_url: Callable[[str], str]) -> dict:
         "profile": post.profile.username,
         "taken_at": post.taken_at,
         "slide": photo.slide,
+        "video_time": photo.video_time,
+        "moment": photo.moment,
         "description": photo.description,
         "alt_text": photo.alt_text,
         "text_in_photo": photo.ocr_text,

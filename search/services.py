@@ -325,4 +325,9 @@ def photos_similar(*, user, photo_id: int, limit: int = PAGE_SIZE) -> list[Photo
     ids = nearest(others, field, vector, limit)
     found = Photo.objects.select_related("post__profile").in_bulk(ids)
     distances = dict(Photo.objects.filter(pk__in=ids).annotate(d=CosineDistance(field, vector)).values_list("pk", "d"))
-    return sorted(found.values(), key=lambda p: (distances[p.pk], p.pk))
+    nearest_first = sorted(found.values(), key=lambda p: (distances[p.pk], p.pk))
+    # One photo a post, its nearest: a reel's frames (or a carousel's slides), alike, do not fill the page.
+    best: dict[int, Photo] = {}
+    for photo in nearest_first:
+        best.setdefault(photo.post_id, photo)
+    return list(best.values())

@@ -82,7 +82,8 @@ def search_by_image(request):
 def photo_detail(request, pk):
     photo = _get_photo_for_user(request.user, pk)
     template = "search/_photo.html" if request.htmx else "search/photo.html"
-    return render(request, template, {"photo": photo, "post": photo.post})
+    frames = photo.post.photos.exclude(video_time=None).order_by("video_time")  # a video's frames: its strip
+    return render(request, template, {"photo": photo, "post": photo.post, "frames": frames})
 
 
 @require_GET

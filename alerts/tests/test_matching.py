@@ -96,3 +96,24 @@ def test_a_search_whose_profiles_are_no_longer_tracked_notifies_nothing(user, sa
     # Not "every profile" now that none of its own is left: still none of @sailor's.
     photos_notify(photo_ids=new_post(sailor, "Race", "Race day #regatta"))
     assert notified(saved) == []
+
+
+def test_words_read_mid_reel_notify_its_post_with_the_frame_at_their_moment(user, sailor, settings, tiny_model_dir):
+    from io import BytesIO
+
+    from core.tests.videos import between, mp4
+    from profiles.services.videos import video_frames_store
+    from search.indexing import photos_describe
+    from search.tests.images import scene, with_words
+
+    settings.OCR_ENGINE, settings.TEXT_MODEL = "rapidocr", str(tiny_model_dir / "text")  # the second pass's roles
+    saved = saved_search_create(user=user, query="lighthouse")
+    plain = scene(1, size=(256, 144))
+    post = make_post(profile=sailor, shortcode="Reel", kind="video")
+    video = mp4(seconds=3, size=(256, 144), frame=between(1, 2, with_words(plain, "LIGHTHOUSE", size=28), plain))
+    post.video.save("video.mp4", BytesIO(video))
+    frame_ids = video_frames_store(post_id=post.pk)
+    photos_describe(photo_ids=frame_ids)  # the second pass, which reads the words, then tells saved searches
+    photos_notify(photo_ids=frame_ids)
+    notification = saved.notifications.get()
+    assert (notification.photo.post.shortcode, notification.photo.moment) == ("Reel", "0:01")

@@ -129,7 +129,11 @@ def profile_sync(*, job: Job) -> None:
                 break
             with transaction.atomic():
                 try:
-                    progress.add(post_ingest(profile=profile, data=data, fetch=_Downloader(data).fetch))
+                    downloader = _Downloader(data)
+                    result = post_ingest(
+                        profile=profile, data=data, fetch=downloader.fetch, fetch_video=downloader.fetch_video
+                    )
+                    progress.add(result)
                 except PostNotStored as exc:
                     progress.skip(data.shortcode, str(exc))  # that post alone: the next one may fit
                 if len(progress.pending) >= settings.INDEX_BATCH_SIZE * INDEX_BATCHES_PER_JOB:
@@ -187,6 +191,8 @@ class _SyncProgress:
         self.new_posts += result.created
         self.pending += result.new_photo_ids
         self.problems += [f"{result.post.shortcode} image {n}: {why}" for n, why in result.refused.items()]
+        if result.video_refused:
+            self.problems.append(f"{result.post.shortcode} video: {result.video_refused}")
 
     def skip(self, shortcode: str, why: str) -> None:
         """A post gone through but not stored."""
@@ -221,7 +227,7 @@ class _SyncProgress:
 
 
 class _Downloader:
-    """Fetches a post's images; an expired link refetches the post's metadata once for fresh links."""
+    """Fetches a post's images and video; an expired link refetches the post's metadata once for fresh links."""
 
     def __init__(self, data: instagram.PostData):
         self.data, self.refreshed = data, False
@@ -229,14 +235,27 @@ class _Downloader:
     def fetch(self, position: int) -> bytes:
         try:
             return instagram.image_download(self.data.images[position - 1].url)
-        except instagram.ImageExpired:
-            if self.refreshed:
-                raise
-            self.refreshed = True
-            try:
-                self.data = instagram.post_fetch(self.data.shortcode)
-            except instagram.ProfileUnavailable:
-                raise instagram.ImageUnavailable("the post is no longer on Instagram") from None
+        except instagram.ImageExpired as expired:
+            self._refresh(expired)
             if position > len(self.data.images):
                 raise instagram.ImageUnavailable("the image is no longer in the post") from None
             return instagram.image_download(self.data.images[position - 1].url)
+
+    def fetch_video(self) -> bytes:
+        if not self.data.video_url:
+            raise instagram.ImageUnavailable("Instagram gave no link to this video")
+        try:
+            return instagram.video_download(self.data.video_url)
+        except instagram.ImageExpired as expired:
+            self._refresh(expired)
+            return instagram.video_download(self.data.video_url)
+
+    def _refresh(self, expired: instagram.ImageExpired) -> None:
+        """The post's metadata fetched again, once, for fresh links; `expired` raised on a second expiry."""
+        if self.refreshed:
+            raise expired
+        self.refreshed = True
+        try:
+            self.data = instagram.post_fetch(self.data.shortcode)
+        except instagram.ProfileUnavailable:
+            raise instagram.ImageUnavailable("the post is no longer on Instagram") from None

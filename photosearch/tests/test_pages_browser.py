@@ -18,7 +18,8 @@ from accounts.models import ApiToken
 from alerts.models import Notification, SavedSearch
 from conftest import PASSWORD, log_in
 from jobs.models import Job
-from profiles.models import InstagramProfile, Photo, Tracking
+from profiles.models import InstagramProfile, Photo, Post, Tracking
+from profiles.services.videos import video_frames_store
 from profiles.tests.factories import make_photo, make_post, make_profile
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -50,7 +51,13 @@ def demo(user):
     photo = Photo.objects.filter(post__profile=profile).order_by("pk").first()
     Notification.objects.create(saved_search=saved, photo=photo)
     ApiToken.issue(user=user, name="backup script")
+    video_frames_store(post_id=Post.objects.get(profile=profile, kind=Post.Kind.VIDEO).pk)  # the reel's frame strip
     return photo
+
+
+def reel_frame() -> Photo:
+    """A frame of the demo's reel, whose page shows the video's frame strip."""
+    return Photo.objects.exclude(video_time=None).order_by("video_time")[1]
 
 
 def signed_in_context(browser, live_server, *, locale: str):
@@ -97,7 +104,8 @@ def test_no_page_is_wider_than_a_phone_or_a_tablet_in_french(browser, live_serve
     context, page = signed_in_context(browser, live_server, locale="fr-FR")  # French: the longer words
     too_wide = []
     # The search page again with its filters open (a filter is set), and the photo's own pages.
-    for path in [*PAGES, "/search/?q=espresso&kind=image", f"/photos/{demo.pk}/", f"/photos/{demo.pk}/similar/"]:
+    extra = ["/search/?q=espresso&kind=image", f"/photos/{demo.pk}/", f"/photos/{demo.pk}/similar/"]
+    for path in [*PAGES, *extra, f"/photos/{reel_frame().pk}/"]:
         page.set_viewport_size({"width": 1280, "height": 900})
         page.goto(path)
         for width in (*PHONES, TABLET):
@@ -146,7 +154,9 @@ def test_every_page_has_no_serious_accessibility_violation_light_or_dark_on_a_ph
     browser, live_server, user, demo, locale
 ):
     context, page = signed_in_context(browser, live_server, locale=locale)
-    found = [v for path in [*PAGES, f"/photos/{demo.pk}/"] for v in check(page, path, locale)]
+    found = [
+        v for path in [*PAGES, f"/photos/{demo.pk}/", f"/photos/{reel_frame().pk}/"] for v in check(page, path, locale)
+    ]
     context.close()
     signed_out = browser.new_context(base_url=live_server.url, locale=locale, bypass_csp=True)
     page = signed_out.new_page()

@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from core.images import ImageRefused
+from core.videos import VideoRefused
 from profiles import folders, instagram
 from profiles.models import InstagramProfile, Photo
 from profiles.services.ingest import INDEX_BATCHES_PER_JOB, PostNotStored, post_ingest, profile_update
@@ -110,8 +111,13 @@ def _folder_post_import(*, profile, folder_post: folders.FolderPost, report: Imp
             raise ImageRefused("missing from the folder")
         return image_file_read(file)
 
+    def read_video() -> bytes:
+        return video_file_read(folder_post.video)
+
     try:
-        result = post_ingest(profile=profile, data=data, fetch=read)
+        result = post_ingest(
+            profile=profile, data=data, fetch=read, fetch_video=read_video if folder_post.video else None
+        )
     except PostNotStored as exc:
         report.problems.append(f"{folder_post.metadata.name}: not stored, {exc}")
         return None
@@ -122,6 +128,8 @@ def _folder_post_import(*, profile, folder_post: folders.FolderPost, report: Imp
         # Named by file, which is what the person holding the folder can look at.
         file = folder_post.images.get(position)
         report.problems.append(f"{file.name if file else f'{folder_post.stem} image {position}'}: {reason}")
+    if result.video_refused:
+        report.problems.append(f"{folder_post.video.name}: {result.video_refused}")
     return data.shortcode
 
 
@@ -132,6 +140,16 @@ def image_file_read(file: Path) -> bytes:
         data = handle.read(limit + 1)
     if len(data) > limit:
         raise ImageRefused(f"larger than {limit} bytes")
+    return data
+
+
+def video_file_read(file: Path) -> bytes:
+    """A video file's bytes, read no further than VIDEO_MAX_BYTES."""
+    limit = settings.VIDEO_MAX_BYTES
+    with open(file, "rb") as handle:
+        data = handle.read(limit + 1)
+    if len(data) > limit:
+        raise VideoRefused(f"larger than {limit} bytes")
     return data
 
 

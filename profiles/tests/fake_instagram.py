@@ -9,12 +9,15 @@ import io
 import json
 import zlib
 from collections import Counter
+from functools import cache
 from types import SimpleNamespace
 from urllib.parse import parse_qs, urlsplit
 
 import requests
 import urllib3
 from PIL import Image
+
+from core.tests.videos import mp4
 
 TIMELINE = "29104886249145907"  # a profile's posts, signed in
 PROFILE_QUERY = "27937681195819736"  # a profile's details, signed in
@@ -38,6 +41,16 @@ def jpeg(color=(200, 30, 30), size=(64, 48)) -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", size, color).save(buffer, format="JPEG")
     return buffer.getvalue()
+
+
+@cache
+def sample_video() -> bytes:
+    """A real small video (2 s, 64x48, MPEG-4 in MP4), one still scene: what the CDN serves for a video post."""
+    return mp4(seconds=2, fps=5, size=(64, 48), frame=lambda seconds: Image.new("RGB", (64, 48), (20, 110, 90)))
+
+
+def video_path(code: str) -> str:
+    return urlsplit(f"{CDN}/o1/v/{code}.mp4").path
 
 
 def image_url(code: str, slide: int) -> str:
@@ -104,7 +117,7 @@ class FakeInstagram:
                 color = (zlib.crc32(node["code"].encode()) % 200, 80 + slide * 20, 120)
                 self.images.setdefault(self.image_path(node["code"], slide), jpeg(color))
             for version in node.get("video_versions") or []:
-                self.images[urlsplit(version["url"]).path] = b"\x00\x00\x00\x18ftypmp42 (a video, never read)"
+                self.images.setdefault(urlsplit(version["url"]).path, sample_video())
 
     @staticmethod
     def image_path(code: str, slide: int) -> str:

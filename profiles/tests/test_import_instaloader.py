@@ -1,5 +1,6 @@
 import json
 import lzma
+import shutil
 import zlib
 from io import BytesIO, StringIO
 from pathlib import Path
@@ -16,9 +17,9 @@ pytestmark = pytest.mark.django_db
 FOLDER = Path(__file__).parent / "fixtures" / "instaloader" / "natgeotravel"
 
 
-def run_import(*args):
+def run_import(*args, path=FOLDER):
     out, err = StringIO(), StringIO()
-    call_command("import_instaloader", str(FOLDER), *args, stdout=out, stderr=err)
+    call_command("import_instaloader", str(path), *args, stdout=out, stderr=err)
     return out.getvalue(), err.getvalue()
 
 
@@ -119,12 +120,13 @@ def test_an_import_cancelled_meanwhile_stops_at_its_next_post_and_keeps_what_it_
 def test_it_indexes_the_imported_photos_in_process_then_describes_them_with_progress_bars(tiny_models, settings):
     settings.INDEX_BATCH_SIZE = 3
     out, err = run_import("--index")
-    assert Photo.objects.filter(indexed_at__isnull=False).count() == 8
-    assert "[###########...................] 3/8 photos" in err
-    assert "[##############################] 8/8 photos\n" in err
-    assert err.endswith("[##############################] 8/8 photos described\n")
-    assert "8 photos indexed.\n8 photos described." in out
-    assert Photo.objects.filter(description_model=settings.DESCRIPTION_MODEL, describe_queued_at=None).count() == 8
+    # The 8 photos, and the one frame kept of the video's one still scene, which joins the job with its cover.
+    assert Photo.objects.filter(indexed_at__isnull=False).count() == 9
+    assert "[##########....................] 3/9 photos" in err
+    assert "[##############################] 9/9 photos\n" in err
+    assert err.endswith("[##############################] 9/9 photos described\n")
+    assert "9 photos indexed.\n9 photos described." in out
+    assert Photo.objects.filter(description_model=settings.DESCRIPTION_MODEL, describe_queued_at=None).count() == 9
 
 
 def test_it_leaves_no_queued_index_job_behind_and_sends_nothing_to_the_ml_queue(
@@ -137,9 +139,9 @@ def test_it_leaves_no_queued_index_job_behind_and_sends_nothing_to_the_ml_queue(
     job = Job.objects.get(kind=Job.Kind.INDEX)
     assert (job.status, job.progress_done, job.progress_total, job.message) == (
         Job.Status.DONE,
-        8,
-        8,
-        "8 photos indexed.",
+        9,
+        9,
+        "9 photos indexed.",  # the video's frame with them
     )
 
 
@@ -157,14 +159,14 @@ def test_without_the_describer_the_photos_are_searchable_and_it_says_what_is_mis
     with pytest.raises(CommandError, match=r"The photos are searchable, not described\. .*manage\.py download_models"):
         run_import("--index")
     assert Job.objects.get(kind=Job.Kind.INDEX).status == Job.Status.DONE
-    assert Photo.objects.filter(indexed_at__isnull=False, description_model="").count() == 8
+    assert Photo.objects.filter(indexed_at__isnull=False, description_model="").count() == 9  # a frame of the video too
 
 
 def test_it_indexes_on_a_second_run_the_photos_a_first_run_left_unindexed(tiny_models):
     run_import()  # queued for a worker that never came
     out, _ = run_import("--index")
     assert "0 new photos" in out
-    assert Photo.objects.filter(indexed_at__isnull=False).count() == 8
+    assert Photo.objects.filter(indexed_at__isnull=False).count() == 9  # and the video's frame
 
 
 def test_it_adds_the_profile_to_the_users_list(user):
@@ -262,3 +264,18 @@ def test_an_import_never_makes_a_private_profile_public():
     run_import()
     assert InstagramProfile.objects.get().is_private is True
     assert InstagramProfile.objects.get().full_name == "Nat Geo Travel"  # the rest of what it says is taken
+
+
+def test_it_stores_the_video_beside_a_video_posts_cover():
+    run_import()
+    post = Post.objects.get(shortcode="C7video0003")
+    assert post.video.read() == (FOLDER / "2024-05-26_05-06-40_UTC.mp4").read_bytes()
+
+
+def test_a_corrupt_video_in_the_folder_is_named_and_skipped(tmp_path):
+    folder = tmp_path / "natgeotravel"
+    shutil.copytree(FOLDER, folder)
+    (folder / "2024-05-26_05-06-40_UTC.mp4").write_bytes(b"\x00\x00\x00\x18ftypmp42 not a video")
+    _, err = run_import(path=folder)
+    assert "Skipped 2024-05-26_05-06-40_UTC.mp4: truncated or corrupt video" in err
+    assert Post.objects.get(shortcode="C7video0003").photos.count() == 1  # its cover kept

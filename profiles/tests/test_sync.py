@@ -20,7 +20,7 @@ from profiles import folders
 from profiles import instagram as instagram_adapter
 from profiles.models import InstagramProfile, Photo, Post
 from profiles.tests.factories import settled
-from profiles.tests.fake_instagram import FakeInstagram, WorkerKilled, media, sample_posts
+from profiles.tests.fake_instagram import FakeInstagram, WorkerKilled, media, sample_posts, sample_video, video_path
 from profiles.tests.fixtures.make_instaloader_folder import BROKEN_METADATA
 
 FOLDER = Path(__file__).parent / "fixtures" / "instaloader" / "natgeotravel"
@@ -108,7 +108,7 @@ def test_a_sync_without_a_session_reads_the_profile_page_then_each_post(fake_ins
 def test_it_downloads_full_resolution_images_from_instagrams_cdn_only(instagram, sync):
     sync()
     downloads = [url for what, url in instagram.requests if what == "cdn"]
-    assert len(downloads) == 9
+    assert len(downloads) == 10  # 9 images and a video
     assert all(url.startswith("https://scontent-fra5-1.cdninstagram.com/") and "se=" not in url for url in downloads)
 
 
@@ -361,3 +361,33 @@ def test_a_long_syncs_continuations_do_not_spend_the_tries_a_rate_limit_is_given
     assert Post.objects.count() == 3  # each continuation went on where the last one stopped
     # The one try allowed went to Instagram's first wait: the continuations were not counted as tries.
     assert job.status == Job.Status.FAILED and job.message.endswith("Gave up after 1 tries.")
+
+
+def test_a_sync_stores_a_video_posts_video_beside_its_cover(instagram, sync):
+    sync()
+    post = Post.objects.get(shortcode="C7video0003")
+    assert post.video.name == "videos/natgeotravel/C7video0003.mp4"
+    assert (post.video.read(), post.video_seconds) == (sample_video(), 2.0)
+    assert post.photos.count() == 1  # the cover; its frames come with indexing
+
+
+def test_a_corrupt_video_is_named_in_the_report_and_skipped_with_the_post_kept(instagram, sync):
+    instagram.images[video_path("C7video0003")] = sample_video()[:600]  # cut short
+    job = sync()
+    assert "C7video0003 video: truncated or corrupt video" in job.message
+    post = Post.objects.get(shortcode="C7video0003")
+    assert (post.video.name, post.photos.count(), Post.objects.count()) == ("", 1, 7)
+
+
+def test_with_videos_off_a_sync_fetches_the_cover_alone(instagram, sync, settings):
+    settings.VIDEO_DOWNLOAD = False
+    sync()
+    assert not [url for _, url in instagram.requests if url.endswith(".mp4")]
+    assert Post.objects.get(shortcode="C7video0003").video.name == ""
+
+
+def test_a_videos_expired_link_is_fetched_again_from_the_posts_fresh_metadata(instagram, sync):
+    instagram.expired[video_path("C7video0003")] = 1
+    sync()
+    assert instagram.count("post_query") == 1
+    assert Post.objects.get(shortcode="C7video0003").video.name != ""

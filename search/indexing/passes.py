@@ -86,7 +86,8 @@ def _index(photo_ids: list[int], *, searchable: bool, described: bool) -> IndexR
 
     needs_image = needing("image_embedding_model") if searchable else []
     needs_hashes = [p for p in pending if not p.image_hashes] if searchable else []
-    needs_description = needing("description_model") if described else []
+    # A video's frames other than its most representative ones are read, not described (Photo.describe).
+    needs_description = [p for p in needing("description_model") if p.describe] if described else []
     needs_reading = needing("ocr_model") if described else []
     text_before = {p.pk: photo_text(p) for p in pending}
 

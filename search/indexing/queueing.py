@@ -17,6 +17,7 @@ from datetime import datetime
 from celery import current_app
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -24,7 +25,8 @@ from kombu.exceptions import ChannelError
 
 from jobs.models import Job, JobPhoto
 from jobs.runner import job_send_on_commit
-from profiles.models import Photo
+from profiles.models import Photo, Post
+from profiles.services.videos import video_frames_store
 from search.indexing.passes import (
     IndexResult,
     photos_describe,
@@ -68,6 +70,7 @@ def index_batch(*, job: Job, photo_ids: list[int], here: bool = False) -> tuple[
     or `here` in this process): the photos made searchable, counted into the job, their second pass queued
     (unless `here`: the caller runs it once every batch is done), and saved searches told (search.signals).
     Returns the pass's result and how many second passes were queued; errors are the caller's to handle."""
+    photo_ids = [*photo_ids, *videos_sample(job=job, photo_ids=photo_ids)]
     result = photos_index_searchable(photo_ids=photo_ids)
     job_record_batch(job=job, photo_ids=photo_ids)
     # Described later, on the describe queue, which waits while the ml queue has work.
@@ -75,6 +78,22 @@ def index_batch(*, job: Job, photo_ids: list[int], here: bool = False) -> tuple[
     # The batch's photos, searchable now, may be what a saved search waits for.
     photos_indexed.send(sender=Job, photo_ids=photo_ids, here=here)
     return result, described
+
+
+def videos_sample(*, job: Job, photo_ids: list[int]) -> list[int]:
+    """Sample the videos of these photos' posts that are not sampled yet (profiles.services.videos), each frame
+    a new photo of its post, counted into the job with the batch; the frames' ids, for the batch to index."""
+    posts = Post.objects.filter(photos__pk__in=photo_ids, video_sampled_at__isnull=True).exclude(video="")
+    frame_ids = []
+    for post_id in posts.order_by("pk").values_list("pk", flat=True).distinct():
+        # The frames and their place in the job are written together: a worker killed between leaves neither.
+        with transaction.atomic():
+            if ids := video_frames_store(post_id=post_id):
+                JobPhoto.objects.bulk_create([JobPhoto(job=job, photo_id=pk) for pk in ids], ignore_conflicts=True)
+                Job.objects.filter(pk=job.pk).update(progress_total=F("progress_total") + len(ids))
+            frame_ids += ids
+    job.refresh_from_db()
+    return frame_ids
 
 
 def photos_stored_queue(*, profile, photos, **signal) -> Job | None:
@@ -146,10 +165,13 @@ def index_job_uncounted(*, job: Job) -> list[int]:
 
 
 def photos_to_index(*, profile) -> list[int]:
-    """Photos (of the profile, or all) the first pass has to do; failed ones get another chance."""
+    """Photos (of the profile, or all) the first pass has to do; failed ones get another chance. The covers of
+    videos not sampled yet (stored before their post's cover was indexed, or before videos were) come too:
+    their batch samples them."""
     photos = Photo.objects.of_profile(profile)
     photos.unreadable().update(index_error="")
-    return list(photos.not_searchable().order_by("pk").values_list("pk", flat=True))
+    unsampled = photos.filter(position=1, post__video_sampled_at__isnull=True).exclude(post__video="")
+    return list((photos.not_searchable() | unsampled).order_by("pk").values_list("pk", flat=True).distinct())
 
 
 def photos_describe_queue(*, photos, requeue_before: datetime | None = None) -> int:
@@ -229,8 +251,8 @@ def photos_index_in_process(
         except Exception:
             job.fail(INDEX_FAILED, error=traceback.format_exc())
             raise
-        if progress:
-            progress(job.progress_done, len(photo_ids))
+        if progress:  # a video's frames join the job as its cover is indexed
+            progress(job.progress_done, job.progress_total)
         if not job.is_active:  # done after the last batch, or cancelled from the admin meanwhile
             break
     return job

@@ -82,8 +82,10 @@ class Command(BaseCommand):
         except (SearchError, ImageSearchError) as error:
             raise CommandError(str(error)) from None
         for rank, hit in enumerate(hits, start=1):
+            # A video's frame says where in the video it is.
+            at = "  (" + _("at %(moment)s") % {"moment": hit.photo.moment} + ")" if hit.photo.moment else ""
             self.stdout.write(
-                f"{rank:>3}  {hit.post.shortcode:<12} {hit.score:6.2f}  @{hit.post.profile.username}  {_why(hit)}"
+                f"{rank:>3}  {hit.post.shortcode:<12} {hit.score:6.2f}  @{hit.post.profile.username}  {_why(hit)}{at}"
             )
         shown = _("%(shown)d of %(total)d matching posts.") % {"shown": len(hits), "total": total}
         self.stderr.write(shown if total else _("No post matches."))
