@@ -322,7 +322,10 @@ def photos_similar(*, user, photo_id: int, limit: int = PAGE_SIZE) -> list[Photo
     else:
         return []
     others = scope.exclude(post_id=photo.post_id).filter(**{f"{field}_model": getattr(photo, f"{field}_model")})
-    ids = nearest(others, field, vector, limit)
+    # A small scope is compared exactly, as a search's is: HNSW's walk can end short of the photos of a
+    # few profiles among many (or among many deleted rows it still holds).
+    photos = lexeme_counts([])[1]
+    ids = nearest(others, field, vector, limit, scan=scan_for(others, photos), photos=photos)
     found = Photo.objects.select_related("post__profile").in_bulk(ids)
     distances = dict(Photo.objects.filter(pk__in=ids).annotate(d=CosineDistance(field, vector)).values_list("pk", "d"))
     nearest_first = sorted(found.values(), key=lambda p: (distances[p.pk], p.pk))

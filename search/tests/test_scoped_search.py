@@ -148,16 +148,9 @@ def test_photos_stored_before_the_bits_existed_get_theirs_when_it_migrates(trans
     executor.migrate([("search", None)])
     try:
         post = make_post(profile=make_profile("older"))
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "INSERT INTO profiles_photo (post_id, position, image, sha256, perceptual_hash, alt_text, description,"
-                " description_model, text_embedding, text_embedding_model, image_embedding_model, index_error, width,"
-                " height, ocr_text, ocr_model, image_hashes, image_hash_bands)"
-                " VALUES (%s, 1, 'a.jpg', '', '', '', '', '', %s::halfvec, 'm', '', '', 1, 1, '', '', '{}', '{}')"
-                " RETURNING id",
-                [post.pk, "[" + ",".join(["-1", "1"] * (settings.TEXT_DIMENSIONS // 2)) + "]"],
-            )
-            photo_id = cursor.fetchone()[0]
+        photo_id = make_photo(post=post).pk
+        vector = [-1.0, 1.0] * (settings.TEXT_DIMENSIONS // 2)
+        Photo.objects.filter(pk=photo_id).update(text_embedding=vector, text_embedding_model="m")
     finally:
         MigrationExecutor(connection).migrate(latest)
     bits = VectorBits.objects.get(photo_id=photo_id)
