@@ -12,6 +12,11 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # localhost. Production runs with DEBUG off (docker-compose.yml).
 WEB_PORT ?= 8000
 
+# Python compiles a module once and keeps the result beside it: where the environment says not to
+# (PYTHONDONTWRITEBYTECODE, as on some CI machines), every process compiled torch, transformers and Django
+# again at each start, a test process or a worker 10 s each. Not these commands'.
+unexport PYTHONDONTWRITEBYTECODE
+
 .PHONY: run test lint format migrate admin stop-embedded bench-deps messages screenshots
 
 run: $(VENV)/.installed $(CATALOGUES)
@@ -48,7 +53,7 @@ $(VENV)/bin/python:
 
 # --no-compile: Python compiles each module the first time it is imported, and keeps it. Compiling
 # every module of torch and transformers at install time, most never imported, took 35 of the
-# install's 59 s.
+# install's 59 s. Keeping it needs Python allowed to write its .pyc files (see `unexport` above).
 $(VENV)/.installed: requirements.txt | $(VENV)/bin/python
 	$(VENV)/bin/pip install --quiet --no-compile -r requirements.txt
 	touch $@

@@ -14,6 +14,28 @@ from photosearch.celery import app as celery_app
 PASSWORD = "a-long-and-unusual-passphrase-42"
 
 
+def pytest_xdist_auto_num_workers(config) -> int:
+    """`-n auto` (pyproject.toml): a process per core, up to 4, each with its own embedded servers (settings_test.py).
+
+    One only where DATABASE_URL or REDIS_URL names a shared server: its queues would be every process's.
+    """
+    if os.environ.get("DATABASE_URL") or os.environ.get("REDIS_URL"):
+        return 1
+    return max(1, min(4, len(os.sched_getaffinity(0))))
+
+
+def pytest_sessionfinish(session) -> None:
+    """A test process other than the first stops the embedded servers it started (the first shares the app's)."""
+    if os.environ.get("PYTEST_XDIST_WORKER", "gw0") == "gw0" or os.environ.get("DATABASE_URL"):
+        return
+    from django.conf import settings
+
+    from photosearch import embedded
+
+    embedded.stop_redis(settings.DATA_DIR)
+    embedded.stop_postgres(settings.DATA_DIR)
+
+
 @pytest.fixture
 def user(django_user_model):
     """Ada, an ordinary account (signed out; `signed_in_client` and `signed_in_page` sign her in)."""

@@ -8,6 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.urls import reverse
+from playwright.sync_api import expect
 
 from jobs.models import Job
 from profiles.models import Tracking
@@ -71,6 +72,8 @@ def test_no_page_breaks_the_policy_and_htmx_still_works(staff_page):
     page.locator("dialog#lightbox[open]").wait_for()
     page.locator("dialog#lightbox").get_by_role("button", name="Close").click()  # lightbox.js closes it
     page.locator("dialog#lightbox[open]").wait_for(state="detached")
+    # The dialog's close event (a task after close()) hands focus back to the card: typed before it, keys are lost.
+    expect(page.locator(".hit .thumb").first).to_be_focused()
     page.get_by_label("Describe the photo").press_sequentially("boat", delay=20)  # HTMX as you type
     page.wait_for_url(lambda url: parse_qs(urlsplit(url).query).get("q") == ["boat"])
     assert page.evaluate("window.violations || []") == []
