@@ -110,7 +110,7 @@ def load(count: int, user, settings) -> tuple[np.ndarray, np.ndarray, float]:
         register_vector(raw)
         with raw.cursor().copy(
             "COPY profiles_post (id, profile_id, shortcode, media_id, taken_at, caption, hashtags, mentions, "
-            "location_name, kind, created_at) FROM STDIN"
+            "location_name, kind, created_at, video) FROM STDIN"
         ) as copy:
             for n in range(count):
                 tags = random.Random(n).sample(TAGS, 2)
@@ -118,7 +118,7 @@ def load(count: int, user, settings) -> tuple[np.ndarray, np.ndarray, float]:
                 tags_array = "{" + ",".join(tags) + "}"
                 profile_id, place, when = profiles[owner[n]].pk, PLACES[n % len(PLACES)], "2024-01-01T00:00:00Z"
                 copy.write_row(
-                    (n + 1, profile_id, f"B{n:08d}", "", when, caption, tags_array, "{}", place, "image", when)
+                    (n + 1, profile_id, f"B{n:08d}", "", when, caption, tags_array, "{}", place, "image", when, "")
                 )
         columns = {
             "post_id": "bigint", "position": "smallint", "image": "varchar", "sha256": "varchar",
@@ -126,6 +126,7 @@ def load(count: int, user, settings) -> tuple[np.ndarray, np.ndarray, float]:
             "image_embedding": "halfvec", "image_embedding_model": "varchar", "text_embedding": "halfvec",
             "text_embedding_model": "varchar", "index_error": "text", "width": "integer", "height": "integer",
             "ocr_text": "text", "ocr_model": "varchar", "image_hashes": "bigint[]", "image_hash_bands": "integer[]",
+            "describe": "bool",
         }  # fmt: skip
         with raw.cursor().copy(f"COPY profiles_photo ({', '.join(columns)}) FROM STDIN WITH (FORMAT BINARY)") as copy:
             copy.set_types(list(columns.values()))
@@ -133,7 +134,7 @@ def load(count: int, user, settings) -> tuple[np.ndarray, np.ndarray, float]:
                 copy.write_row((n + 1, 1, f"bench/{n}.jpg", f"{n:064d}", "", "", captions[(7 * n) % len(captions)],
                                 settings.DESCRIPTION_MODEL, HalfVector(image[n]), settings.IMAGE_TEXT_MODEL,
                                 HalfVector(text[n]), settings.TEXT_MODEL, "", 1080, 1080,
-                                "", "", [], []))  # fmt: skip
+                                "", "", [], [], True))  # fmt: skip
         started = time.perf_counter()
         cursor.execute("SET maintenance_work_mem = '6GB'")
         options = ", ".join(f"{name} = {value}" for name, value in hnsw_settings(count).items())
