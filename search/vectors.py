@@ -5,7 +5,8 @@
     another scope (a date or kind filter), of under exact_scan_below(library) photos
         -> every photo compared with the query (exact)
     any larger scope
-        -> HNSW's iterative scan, filtered to the scope
+        -> HNSW's iterative scan, filtered to the scope, its first batch the larger the smaller the
+           scope's share of the library (ef_search)
 
 HNSW walks its graph until it has found enough photos of the scope, a longer way the smaller the
 scope's share of the library; scanning the scope costs its size. They cost the same where the share
@@ -26,12 +27,13 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet
 from django.db import connection, transaction
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from pgvector import HalfVector
 from pgvector.django import CosineDistance
 
 from profiles.models import Photo
 from search.fulltext import lexeme_counts
+from search.models import VectorBits
 
 EXACT_SCAN_PER_ROOT = 10
 EXACT_SCAN_MIN = 2000
@@ -48,6 +50,13 @@ SCOPE_SIZE_SECONDS = 600
 # recall@10 is 0.999 there (0.989 at 250), and a scan keeping 1,000 costs three times one keeping 500.
 PHOTOS_PER_EF = 2000
 MAX_EF_SEARCH = 1000
+# A scope's share of the library, times the candidates an iterative scan keeps at first, is how many of
+# its photos that first batch holds: where it was about the candidates asked for, half the scans needed
+# a second batch, as long again (at a million photos, a fifth tracked: p95 34 ms with 500 kept, 25 ms
+# with 600, 18 ms unscoped; half tracked at 100,000: 13 ms with 100, 11 ms with 250). So a first batch
+# holds a quarter more of the scope's photos than asked for (bench/search_latency.py, filtered_by_share).
+SCOPED_EF_MARGIN = 1.25
+PROFILE_PHOTOS_KEY = "photos-per-profile"
 # Each vector column's bits, and the model whose vectors they are.
 BITS = {
     "image_embedding": ("image_bits", "image_model", "IMAGE_TEXT_MODEL"),
@@ -94,16 +103,43 @@ def scan_for(scope: QuerySet[Photo], photos: int, *, profile_ids: list[int] | No
     return Scan.BITS if profile_ids is not None else Scan.EXACT
 
 
-def ef_search(limit: int, photos: int) -> int:
-    """How many candidates an HNSW scan keeps, for `limit` results in a library of `photos`."""
-    return min(MAX_EF_SEARCH, max(limit, 40, photos // PHOTOS_PER_EF))
+def ef_search(limit: int, photos: int, share: float = 1.0) -> int:
+    """How many candidates an HNSW scan keeps, for `limit` results in a library of `photos`.
+
+    share: the scope's share of the library, for a scan filtered to it (SCOPED_EF_MARGIN); none counted
+    yet (photos given their vectors since the count) is the smallest share, the most candidates.
+    """
+    if share >= 1:
+        scoped = 0
+    elif share > 0:
+        scoped = math.ceil(SCOPED_EF_MARGIN * limit / share)
+    else:
+        scoped = MAX_EF_SEARCH
+    return min(MAX_EF_SEARCH, max(limit, 40, photos // PHOTOS_PER_EF, scoped))
+
+
+def profiles_share(profile_ids: list[int]) -> float:
+    """The share of the library's photos with vectors that these profiles hold (0 to 1).
+
+    Counted for every profile at once from their bits' index, and kept a few minutes for every process:
+    it chooses how far a scan looks at first, never what it finds.
+    """
+    counts = cache.get(PROFILE_PHOTOS_KEY)
+    if counts is None:
+        rows = VectorBits.objects.order_by().values_list("profile_id").annotate(photos=Count("pk"))
+        counts = dict(rows)
+        cache.set(PROFILE_PHOTOS_KEY, counts, SCOPE_SIZE_SECONDS)
+    library = sum(counts.values())
+    return min(1.0, sum(counts.get(pk, 0) for pk in set(profile_ids)) / library) if library else 1.0
 
 
 @contextmanager
-def vector_search(*, limit: int, exact: bool = False, photos: int = 0, ef: int | None = None) -> Iterator[None]:
+def vector_search(
+    *, limit: int, exact: bool = False, photos: int = 0, share: float = 1.0, ef: int | None = None
+) -> Iterator[None]:
     """A transaction whose settings suit a search's queries: they hold inside it (SET LOCAL), no longer.
 
-    The HNSW scan keeps ef_search(limit, photos) candidates, or `ef` (and, filtered to some
+    The HNSW scan keeps ef_search(limit, photos, share) candidates, or `ef` (and, filtered to some
     profiles or dates, goes on until it has `limit` rows that pass); exact: no index scan, every
     photo in scope compared.
 
@@ -120,7 +156,7 @@ def vector_search(*, limit: int, exact: bool = False, photos: int = 0, ef: int |
             " set_config('enable_indexscan', %s, true), set_config('enable_hashjoin', %s, true),"
             " set_config('enable_mergejoin', %s, true), set_config('max_parallel_workers_per_gather', '0', true)",
             [
-                str(ef or ef_search(limit, photos)),
+                str(ef or ef_search(limit, photos, share)),
                 "off" if exact else "on",
                 "on" if exact else "off",
                 "on" if exact else "off",
@@ -142,11 +178,13 @@ def nearest(
 ) -> set[int]:
     """Ids of the `limit` photos of scope nearest to vector, found the `scan` way (see the module's docstring).
 
-    profile_ids: the scope's profiles, for Scan.BITS. photos: the library's size (counted if not given).
-    ef: the HNSW scan's ef_search, instead of the one for this library's size (bench/search_latency.py).
+    profile_ids: the scope's profiles, for Scan.BITS (and their share, for Scan.INDEX). photos: the library's
+    size (counted if not given). ef: the HNSW scan's ef_search, instead of the one for this library's size
+    and this scope's share (bench/search_latency.py).
     """
     photos = lexeme_counts([])[1] if photos is None else photos
-    with vector_search(limit=limit, exact=scan == Scan.EXACT, photos=photos, ef=ef):
+    share = profiles_share(profile_ids) if scan == Scan.INDEX and profile_ids is not None else 1.0
+    with vector_search(limit=limit, exact=scan == Scan.EXACT, photos=photos, share=share, ef=ef):
         return nearest_ids(scope, field, vector, limit, bits_of=profile_ids if scan == Scan.BITS else None)
 
 

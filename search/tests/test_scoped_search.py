@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.test.utils import CaptureQueriesContext
@@ -156,3 +157,43 @@ def test_photos_stored_before_the_bits_existed_get_theirs_when_it_migrates(trans
     bits = VectorBits.objects.get(photo_id=photo_id)
     assert bits.profile_id == post.profile_id and bits.image_bits is None
     assert bits.text_bits == "01" * (settings.TEXT_DIMENSIONS // 2)
+
+
+@pytest.mark.parametrize(
+    ("photos", "share", "expected"),
+    [
+        (1_000_000, 0.2, 625),
+        (100_000, 0.5, 250),
+        (1_000_000, 0.5, 500),
+        (1_000_000, 0.05, 1000),
+        (100_000, 1.0, 100),
+        (100_000, 0.0, 1000),
+    ],
+)
+def test_a_scoped_index_scan_keeps_a_quarter_more_of_its_share_than_asked_for_in_its_first_batch(
+    photos, share, expected
+):
+    # 100 of the scope's photos wanted: a first batch of 500 holds about 100 of a fifth's, too few half the time.
+    assert vectors.ef_search(100, photos, share) == expected
+
+
+def test_a_profiles_share_is_their_photos_with_vectors_over_the_librarys(library):
+    cache.delete(vectors.PROFILE_PHOTOS_KEY)
+    tiny, both = (services.searchable_profile_ids(user=library[name]) for name in ["lea", "max"])
+    assert vectors.profiles_share(tiny) == 0.25  # 2 photos of 8
+    assert vectors.profiles_share(both) == 1.0
+    assert vectors.profiles_share([]) == 0.0
+
+
+def test_a_search_through_the_index_of_part_of_the_library_looks_further_at_first(library, threshold):
+    ann = get_user_model().objects.create_user("ann")
+    Tracking.objects.create(user=ann, profile=Photo.objects.get(post__shortcode="large0").post.profile)
+    cache.delete(vectors.PROFILE_PHOTOS_KEY)
+    scope = services.photos_scope(user=ann)
+    with CaptureQueriesContext(connection) as queries:
+        found = services.search_candidates(
+            scope=scope, query="a photo of a boat", profile_ids=services.searchable_profile_ids(user=ann)
+        )
+    settings_sent = [query["sql"] for query in queries if "hnsw.ef_search" in query["sql"]]
+    assert settings_sent and "'167'" in settings_sent[-1]  # 100 wanted of 6 photos in 8: ceil(1.25 * 100 / 0.75)
+    assert {candidate.photo_id for candidate in found} == set(scope.values_list("pk", flat=True))

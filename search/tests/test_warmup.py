@@ -5,12 +5,13 @@ from django.core.cache import cache
 from django.core.management import get_commands, load_command_class
 
 from photosearch import gunicorn
-from profiles.models import Tracking
+from profiles.models import InstagramProfile, Tracking
 from profiles.tests.factories import make_photo, make_post, make_profile
 from search import query, warmup
 from search.indexing import photos_index
 from search.ml import registry
 from search.services import photos_search
+from search.vectors import PROFILE_PHOTOS_KEY
 
 
 @pytest.fixture
@@ -28,6 +29,7 @@ def library(db, django_user_model, tiny_models):
 def test_after_the_warm_up_a_first_search_loads_and_measures_nothing(library, monkeypatch):
     parts = warmup.warm_up()
     assert set(parts) == {"image_text", "text", "word_statistics"}
+    assert cache.get(PROFILE_PHOTOS_KEY) == {InstagramProfile.objects.get(username="skipper").pk: 1}
 
     def load(*args, **kwargs):
         raise AssertionError("the first search loaded a model")
