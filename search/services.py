@@ -37,7 +37,7 @@ from search.types import (
     SearchFilters,
     SearchResult,
 )
-from search.vectors import Scan, nearest, nearest_ids, profiles_share, scan_for, vector_search
+from search.vectors import Scan, first_batch_share, nearest, nearest_ids, scan_for, vector_search
 
 PAGE_SIZE = 24
 # A word in more photos than both of these brings no full-text candidates of its own; nor one in
@@ -236,8 +236,7 @@ def search_candidates(
     tsquery = fulltext_query([lexeme for lexeme in lexemes if counts[lexeme] <= common_word_photos(total)])
     with timing.stage("scope_size"):
         scan = scan_for(scope, total, profile_ids=profile_ids)
-        # A scan of some profiles through HNSW looks further at first, the smaller their share.
-        share = profiles_share(profile_ids) if scan == Scan.INDEX and profile_ids is not None else 1.0
+        share = first_batch_share(scan, profile_ids)  # through HNSW, the smaller it is, the further it looks at first
     bits_of = profile_ids if scan == Scan.BITS else None
     # One transaction for every query below.
     with vector_search(limit=limit, exact=scan == Scan.EXACT, photos=total, share=share):

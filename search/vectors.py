@@ -133,6 +133,12 @@ def profiles_share(profile_ids: list[int]) -> float:
     return min(1.0, sum(counts.get(pk, 0) for pk in set(profile_ids)) / library) if library else 1.0
 
 
+def first_batch_share(scan: Scan, profile_ids: list[int] | None) -> float:
+    """The share of the library an HNSW scan's first batch is sized for: the profiles' if the scan goes
+    through the index for whole profiles, else all of it (a date or kind filter's share is not counted)."""
+    return profiles_share(profile_ids) if scan == Scan.INDEX and profile_ids is not None else 1.0
+
+
 @contextmanager
 def vector_search(
     *, limit: int, exact: bool = False, photos: int = 0, share: float = 1.0, ef: int | None = None
@@ -183,7 +189,7 @@ def nearest(
     and this scope's share (bench/search_latency.py).
     """
     photos = lexeme_counts([])[1] if photos is None else photos
-    share = profiles_share(profile_ids) if scan == Scan.INDEX and profile_ids is not None else 1.0
+    share = first_batch_share(scan, profile_ids)
     with vector_search(limit=limit, exact=scan == Scan.EXACT, photos=photos, share=share, ef=ef):
         return nearest_ids(scope, field, vector, limit, bits_of=profile_ids if scan == Scan.BITS else None)
 

@@ -3,8 +3,7 @@
 A first search otherwise pays for everything a process loads once: each query encoder (an int8
 export read, or made, and its first run), the text model's floor and the image model's calibration
 (measured once per model, then cached for every process), the library's word statistics and how many
-photos each profile holds. That was 5
-to 15 s for whoever searched first after a deploy or a restart.
+photos each profile holds. That was 5 to 15 s for whoever searched first after a deploy or a restart.
 
 The web server starts it once a process is ready to serve (gunicorn's `post_worker_init` hook in
 photosearch/gunicorn.py, `runserver` for `make run`), never at import: a process that serves pages
